@@ -1,0 +1,77 @@
+// memview's Node-API module: registers each part of the glue. Logic lives in native/core.
+#include "addon.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "owner_handle.h"
+
+namespace mvaddon {
+
+AddonState &State(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+Napi::Value ThrowCoded(Napi::Env env, const char *code, const std::string &message, ErrKind kind) {
+  AddonState &st = State(env);
+  Napi::Value err;
+  if (!st.error_factory.IsEmpty()) {
+    err = st.error_factory.Call({Napi::String::New(env, code), Napi::String::New(env, message)});
+    if (env.IsExceptionPending()) return env.Undefined();
+  } else {
+    Napi::Error e = kind == ErrKind::range  ? Napi::Error(env, Napi::RangeError::New(env, message).Value())
+                    : kind == ErrKind::type ? Napi::Error(env, Napi::TypeError::New(env, message).Value())
+                                            : Napi::Error::New(env, message);
+    e.Set("code", Napi::String::New(env, code));
+    err = e.Value();
+  }
+  napi_throw(env, err);
+  return env.Undefined();
+}
+
+bool ReadAddress(Napi::Value v, uintptr_t *out) {
+  Napi::Env env = v.Env();
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    uint64_t a = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) {
+      ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "pointer does not fit in 64 bits", ErrKind::type);
+      return false;
+    }
+    *out = uintptr_t(a);
+    return true;
+  }
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d >= 0 && d <= 9007199254740991.0 && d == double(int64_t(d))) {
+      *out = uintptr_t(d);
+      return true;
+    }
+  }
+  ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "a pointer must be a bigint address", ErrKind::type);
+  return false;
+}
+
+namespace {
+
+Napi::Value SetErrorFactory(const Napi::CallbackInfo &info) {
+  State(info.Env()).error_factory = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto *state = new AddonState();
+  const char *no_ext = std::getenv("MEMVIEW_NO_EXTERNAL");
+  state->force_copy = no_ext && std::strcmp(no_ext, "1") == 0;
+  env.SetInstanceData(state);
+  state->owner_ctor = Napi::Persistent(OwnerHandle::Init(env));
+  exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
+  InitMemory(env, exports);
+  return exports;
+}
+
+}  // namespace mvaddon
+
+static Napi::Object InitMemview(Napi::Env env, Napi::Object exports) { return mvaddon::Init(env, exports); }
+
+NODE_API_MODULE(memview, InitMemview)

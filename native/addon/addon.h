@@ -1,0 +1,34 @@
+// Shared pieces of the Node-API glue: per-environment state and coded errors.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+
+namespace mvaddon {
+
+// Per environment (main thread and each worker): the glue is context-aware.
+struct AddonState {
+  Napi::FunctionReference owner_ctor;
+  Napi::FunctionReference error_factory;  // lib/errors.ts memviewError(code, message)
+  bool force_copy = false;      // MEMVIEW_NO_EXTERNAL=1: behave as a sandboxed runtime
+  bool external_buffers = true; // probed: false where Node-API refuses external ArrayBuffers
+};
+
+AddonState &State(Napi::Env env);
+
+enum class ErrKind { type, range, buffer };
+
+// Throws an error with a stable code (through the JS factory when registered) and returns
+// undefined, for `return ThrowCoded(...)` in callbacks.
+Napi::Value ThrowCoded(Napi::Env env, const char *code, const std::string &message, ErrKind kind);
+
+// Reads a bigint or a safe-integer number as an address; false (with an error thrown) otherwise.
+bool ReadAddress(Napi::Value v, uintptr_t *out);
+
+// Module parts register their functions on exports.
+void InitMemory(Napi::Env env, Napi::Object exports);
+
+Napi::Object Init(Napi::Env env, Napi::Object exports);
+
+}  // namespace mvaddon

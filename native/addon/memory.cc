@@ -1,0 +1,182 @@
+// Where memory enters memview from JS: allocation, adoption of foreign pointers (with C or JS
+// free callbacks), addresses of JS buffers, and what this runtime allows.
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "addon.h"
+#include "owner_handle.h"
+
+namespace mvaddon {
+
+namespace {
+
+// --- free callbacks -------------------------------------------------------------------------
+
+// A C free function given as an address: void (*)(void *).
+void call_c_free(void *data, void *fn) { reinterpret_cast<void (*)(void *)>(fn)(data); }
+
+// A JS free function: the owner may die on any thread and inside a finalizer, so the call is
+// queued to the registering thread's loop and runs there, never re-entrantly, never inside GC.
+void call_js_free_on_loop(napi_env env, napi_value js_cb, void *, void *data) {
+  if (env == nullptr) return;  // the registering environment is gone: JS cannot run (documented)
+  napi_value arg, undefined;
+  napi_create_bigint_uint64(env, uint64_t(reinterpret_cast<uintptr_t>(data)), &arg);
+  napi_get_undefined(env, &undefined);
+  napi_call_function(env, undefined, js_cb, 1, &arg, nullptr);
+}
+
+void queue_js_free(void *data, void *ctx) {
+  auto tsfn = static_cast<napi_threadsafe_function>(ctx);
+  napi_call_threadsafe_function(tsfn, data, napi_tsfn_nonblocking);
+  napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+}
+
+// --- entry points ---------------------------------------------------------------------------
+
+bool ReadByteLength(Napi::Value v, int64_t *out) {
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d >= 0 && d <= 9007199254740991.0 && d == double(int64_t(d))) {
+      *out = int64_t(d);
+      return true;
+    }
+  }
+  ThrowCoded(v.Env(), "ERR_MEMVIEW_EXTENT", "byte length must be a non-negative safe integer", ErrKind::range);
+  return false;
+}
+
+// allocate(nbytes, zero) -> OwnerHandle over 64-byte aligned native memory. A runtime that
+// refuses external buffers gets a JS-allocated ArrayBuffer instead, so it stays zero-copy.
+Napi::Value Allocate(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int64_t n;
+  if (!ReadByteLength(info[0], &n)) return env.Undefined();
+  bool zero = info[1].ToBoolean();
+  if (State(env).force_copy || !State(env).external_buffers) {
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size_t(n));  // zeroed by V8
+    if (env.IsExceptionPending()) return env.Undefined();
+    mv::Owner *o = mv::Owner::adopt(ab.Data(), n, nullptr, nullptr);
+    Napi::Object h = OwnerHandle::Wrap(env, o, true);
+    h.Set("jsBuffer", ab);
+    OwnerHandle::Unwrap(h)->Track(ab);
+    return h;
+  }
+  mv::Owner *o = mv::Owner::allocate(n, zero);
+  if (!o) return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "unable to allocate array data.", ErrKind::buffer);
+  return OwnerHandle::Wrap(env, o, true);
+}
+
+// adopt(address, nbytes, free?) -> OwnerHandle over foreign memory. free: undefined (borrow:
+// never freed), a bigint address of void(*)(void *), or a JS function (ptr: bigint) => void.
+Napi::Value Adopt(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uintptr_t addr;
+  if (!ReadAddress(info[0], &addr)) return env.Undefined();
+  int64_t n;
+  if (!ReadByteLength(info[1], &n)) return env.Undefined();
+  if (addr == 0 && n > 0) return ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "NULL pointer", ErrKind::type);
+  mv::FreeFn fn = nullptr;
+  void *ctx = nullptr;
+  Napi::Value f = info[2];
+  if (f.IsFunction()) {
+    napi_threadsafe_function tsfn;
+    napi_value name = Napi::String::New(env, "memview free callback");
+    if (napi_create_threadsafe_function(env, f, nullptr, name, 0, 1, nullptr, nullptr, nullptr,
+                                        call_js_free_on_loop, &tsfn) != napi_ok)
+      return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "could not register the free callback", ErrKind::buffer);
+    napi_unref_threadsafe_function(env, tsfn);  // a pending free must not keep the process alive
+    fn = queue_js_free;
+    ctx = tsfn;
+  } else if (!f.IsUndefined() && !f.IsNull()) {
+    uintptr_t faddr;
+    if (!ReadAddress(f, &faddr)) return env.Undefined();
+    if (faddr == 0) return ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "NULL free function", ErrKind::type);
+    fn = call_c_free;
+    ctx = reinterpret_cast<void *>(faddr);
+  }
+  mv::Owner *o = mv::Owner::adopt(reinterpret_cast<void *>(addr), n, fn, ctx);
+  return OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
+}
+
+// addressOf(arrayBuffer | view) -> bigint address of its first byte (unsafe by nature).
+Napi::Value AddressOf(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  void *data = nullptr;
+  if (info[0].IsArrayBuffer()) {
+    data = info[0].As<Napi::ArrayBuffer>().Data();
+  } else if (info[0].IsTypedArray() || info[0].IsDataView()) {
+    napi_value ab;
+    size_t byte_offset = 0;
+    if (info[0].IsTypedArray()) {
+      napi_typedarray_type t;
+      size_t len;
+      napi_get_typedarray_info(env, info[0], &t, &len, &data, &ab, &byte_offset);
+    } else {
+      size_t len;
+      napi_get_dataview_info(env, info[0], &len, &data, &ab, &byte_offset);
+    }
+  } else {
+    return ThrowCoded(env, "ERR_MEMVIEW_SOURCE", "addressOf needs an ArrayBuffer or a view of one", ErrKind::type);
+  }
+  return Napi::BigInt::New(env, uint64_t(reinterpret_cast<uintptr_t>(data)));
+}
+
+Napi::Value Capabilities(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("externalBuffers", Napi::Boolean::New(env, State(env).external_buffers && !State(env).force_copy));
+  o.Set("forcedCopy", Napi::Boolean::New(env, State(env).force_copy));
+  return o;
+}
+
+Napi::Value LiveOwners(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(mv::Owner::live_count()));
+}
+
+// --- test support: a C allocator and a counting C free function -----------------------------
+
+std::atomic<int64_t> g_test_frees{0};
+void test_free(void *p) {
+  std::free(p);
+  g_test_frees.fetch_add(1);
+}
+
+Napi::Value TestMalloc(const Napi::CallbackInfo &info) {
+  int64_t n;
+  if (!ReadByteLength(info[0], &n)) return info.Env().Undefined();
+  void *p = std::calloc(size_t(n > 0 ? n : 1), 1);
+  return Napi::BigInt::New(info.Env(), uint64_t(reinterpret_cast<uintptr_t>(p)));
+}
+
+Napi::Value TestFreeAddress(const Napi::CallbackInfo &info) {
+  return Napi::BigInt::New(info.Env(), uint64_t(reinterpret_cast<uintptr_t>(&test_free)));
+}
+
+Napi::Value TestFreeCount(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(g_test_frees.load()));
+}
+
+bool ProbeExternalBuffers(Napi::Env env) {
+  static char probe[1];
+  napi_value ab;
+  return napi_create_external_arraybuffer(env, probe, 1, nullptr, nullptr, &ab) == napi_ok;
+}
+
+}  // namespace
+
+void InitMemory(Napi::Env env, Napi::Object exports) {
+  State(env).external_buffers = ProbeExternalBuffers(env);
+  exports.Set("allocate", Napi::Function::New<Allocate>(env, "allocate"));
+  exports.Set("adopt", Napi::Function::New<Adopt>(env, "adopt"));
+  exports.Set("addressOf", Napi::Function::New<AddressOf>(env, "addressOf"));
+  exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
+  exports.Set("liveOwners", Napi::Function::New<LiveOwners>(env, "liveOwners"));
+  Napi::Object test = Napi::Object::New(env);
+  test.Set("malloc", Napi::Function::New<TestMalloc>(env, "malloc"));
+  test.Set("freeAddress", Napi::Function::New<TestFreeAddress>(env, "freeAddress"));
+  test.Set("freeCount", Napi::Function::New<TestFreeCount>(env, "freeCount"));
+  exports.Set("testing", test);
+}
+
+}  // namespace mvaddon

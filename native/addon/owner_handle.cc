@@ -1,0 +1,140 @@
+#include "owner_handle.h"
+
+#include "addon.h"
+
+namespace mvaddon {
+
+namespace {
+
+// Finalizer of an aliasing ArrayBuffer: drops the reference the buffer held.
+void release_owner(napi_env, void *, void *hint) { static_cast<mv::Owner *>(hint)->release(); }
+
+}  // namespace
+
+Napi::Function OwnerHandle::Init(Napi::Env env) {
+  return DefineClass(env, "OwnerHandle",
+                     {
+                         InstanceMethod<&OwnerHandle::Buffer>("buffer"),
+                         InstanceMethod<&OwnerHandle::Free>("free"),
+                         InstanceMethod<&OwnerHandle::Steal>("steal"),
+                         InstanceAccessor<&OwnerHandle::Address>("address"),
+                         InstanceAccessor<&OwnerHandle::ByteLength>("byteLength"),
+                         InstanceAccessor<&OwnerHandle::Kind>("kind"),
+                         InstanceAccessor<&OwnerHandle::Refcount>("refcount"),
+                         InstanceAccessor<&OwnerHandle::Freed>("freed"),
+                     });
+}
+
+Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy) {
+  Napi::Object obj = State(env).owner_ctor.Value().New({});
+  OwnerHandle *h = Napi::ObjectWrap<OwnerHandle>::Unwrap(obj);
+  h->owner_ = owner;
+  obj.Set("zeroCopy", Napi::Boolean::New(env, zero_copy));
+  return obj;
+}
+
+OwnerHandle *OwnerHandle::Unwrap(Napi::Value v) {
+  if (!v.IsObject()) return nullptr;
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Env env = v.Env();
+  bool is = false;
+  if (napi_instanceof(env, o, State(env).owner_ctor.Value(), &is) != napi_ok || !is) return nullptr;
+  return Napi::ObjectWrap<OwnerHandle>::Unwrap(o);
+}
+
+OwnerHandle::OwnerHandle(const Napi::CallbackInfo &info) : Napi::ObjectWrap<OwnerHandle>(info) {}
+
+OwnerHandle::~OwnerHandle() {
+  if (owner_) owner_->release();
+}
+
+// buffer(offset, length): an ArrayBuffer aliasing bytes [offset, offset + length) of the owner.
+Napi::Value OwnerHandle::Buffer(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
+  int64_t offset = info.Length() > 0 ? info[0].As<Napi::Number>().Int64Value() : 0;
+  int64_t length = info.Length() > 1 ? info[1].As<Napi::Number>().Int64Value() : owner_->size() - offset;
+  if (offset < 0 || length < 0 || offset > owner_->size() || length > owner_->size() - offset)
+    return ThrowCoded(env, "ERR_MEMVIEW_EXTENT", "window outside the owner's memory", ErrKind::range);
+  napi_value ab;
+  owner_->retain();
+  napi_status st = napi_create_external_arraybuffer(env, owner_->data() + offset, size_t(length), release_owner,
+                                                    owner_, &ab);
+  if (st != napi_ok) {
+    owner_->release();
+    if (st == napi_no_external_buffers_allowed)
+      return ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED", "this runtime refuses external ArrayBuffers", ErrKind::type);
+    return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "could not create an ArrayBuffer over native memory", ErrKind::buffer);
+  }
+  Napi::ArrayBuffer buf(env, ab);
+  // Drop references to buffers already collected, so the list stays small.
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> live;
+  for (auto &r : buffers_)
+    if (!r.Value().IsEmpty()) live.push_back(std::move(r));
+  buffers_ = std::move(live);
+  buffers_.push_back(Napi::Weak(buf));
+  return buf;
+}
+
+void OwnerHandle::DetachAll(Napi::Env env) {
+  for (auto &r : buffers_) {
+    Napi::ArrayBuffer ab = r.Value();
+    if (!ab.IsEmpty() && !ab.IsDetached()) napi_detach_arraybuffer(env, ab);
+  }
+  buffers_.clear();
+}
+
+// free(): ends this memory's life now. Every aliasing buffer is detached first, so stale
+// TypedArrays read length 0, never freed memory; the callback runs once the last pin is gone.
+Napi::Value OwnerHandle::Free(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!owner_) return env.Undefined();
+  DetachAll(env);
+  mv::Owner *o = owner_;
+  owner_ = nullptr;
+  o->release();
+  return env.Undefined();
+}
+
+Napi::Value OwnerHandle::Steal(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
+  void *p = owner_->steal();
+  if (!p) return env.Null();
+  DetachAll(env);
+  mv::Owner *o = owner_;
+  owner_ = nullptr;
+  o->release();
+  return Napi::BigInt::New(env, uint64_t(reinterpret_cast<uintptr_t>(p)));
+}
+
+Napi::Value OwnerHandle::Address(const Napi::CallbackInfo &info) {
+  if (!owner_) return info.Env().Null();
+  return Napi::BigInt::New(info.Env(), uint64_t(reinterpret_cast<uintptr_t>(owner_->data())));
+}
+
+Napi::Value OwnerHandle::ByteLength(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), owner_ ? double(owner_->size()) : 0);
+}
+
+Napi::Value OwnerHandle::Kind(const Napi::CallbackInfo &info) {
+  const char *k = "released";
+  if (owner_) {
+    switch (owner_->kind()) {
+      case mv::Owner::Kind::allocated: k = "allocated"; break;
+      case mv::Owner::Kind::foreign: k = "foreign"; break;
+      case mv::Owner::Kind::borrowed: k = "borrowed"; break;
+    }
+  }
+  return Napi::String::New(info.Env(), k);
+}
+
+Napi::Value OwnerHandle::Refcount(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), owner_ ? double(owner_->refcount()) : 0);
+}
+
+Napi::Value OwnerHandle::Freed(const Napi::CallbackInfo &info) {
+  return Napi::Boolean::New(info.Env(), owner_ == nullptr);
+}
+
+}  // namespace mvaddon

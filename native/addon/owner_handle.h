@@ -1,0 +1,46 @@
+// OwnerHandle: the JS face of one mv::Owner in one thread. It holds one owner reference and makes
+// the aliasing ArrayBuffers views read through; each of those holds its own reference, dropped by
+// its finalizer, so memory lives while any buffer, handle or native pin does.
+#pragma once
+
+#include <napi.h>
+
+#include <vector>
+
+#include "owner.h"
+
+namespace mvaddon {
+
+class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  // Wraps an owner, taking over the caller's reference.
+  static Napi::Object Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy = true);
+  static OwnerHandle *Unwrap(Napi::Value v);
+
+  explicit OwnerHandle(const Napi::CallbackInfo &info);
+  ~OwnerHandle() override;
+
+  mv::Owner *owner() const { return owner_; }
+  bool freed() const { return owner_ == nullptr; }
+  // Remembers a buffer over this memory made elsewhere, so free() detaches it too.
+  void Track(Napi::ArrayBuffer ab) { buffers_.push_back(Napi::Weak(ab)); }
+
+ private:
+  Napi::Value Buffer(const Napi::CallbackInfo &info);
+  Napi::Value Free(const Napi::CallbackInfo &info);
+  Napi::Value Steal(const Napi::CallbackInfo &info);
+  Napi::Value Address(const Napi::CallbackInfo &info);
+  Napi::Value ByteLength(const Napi::CallbackInfo &info);
+  Napi::Value Kind(const Napi::CallbackInfo &info);
+  Napi::Value Refcount(const Napi::CallbackInfo &info);
+  Napi::Value Freed(const Napi::CallbackInfo &info);
+
+  void DetachAll(Napi::Env env);
+
+  mv::Owner *owner_ = nullptr;
+  // Weak references to every ArrayBuffer handed out, so free() can detach them first.
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> buffers_;
+};
+
+}  // namespace mvaddon

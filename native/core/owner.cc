@@ -1,0 +1,59 @@
+#include "owner.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace mv {
+
+namespace {
+
+std::atomic<int64_t> g_live{0};
+
+constexpr int64_t kAlign = 64;
+
+void free_aligned(void *data, void *) { std::free(data); }
+
+}  // namespace
+
+Owner::Owner(void *data, int64_t size, Kind kind, FreeFn free, void *ctx)
+    : data_(data), size_(size), kind_(kind), free_(free), ctx_(ctx) {
+  g_live.fetch_add(1, std::memory_order_relaxed);
+}
+
+Owner::~Owner() { g_live.fetch_sub(1, std::memory_order_relaxed); }
+
+Owner *Owner::allocate(int64_t nbytes, bool zero) {
+  if (nbytes < 0) return nullptr;
+  // aligned_alloc needs a size that is a multiple of the alignment, and never 0.
+  int64_t rounded = (nbytes + kAlign - 1) / kAlign * kAlign;
+  if (rounded == 0) rounded = kAlign;
+  if (rounded < nbytes) return nullptr;
+  void *p = std::aligned_alloc(kAlign, static_cast<size_t>(rounded));
+  if (!p) return nullptr;
+  if (zero) std::memset(p, 0, static_cast<size_t>(rounded));
+  return new Owner(p, nbytes, Kind::allocated, free_aligned, nullptr);
+}
+
+Owner *Owner::adopt(void *data, int64_t nbytes, FreeFn free, void *ctx) {
+  if (nbytes < 0) return nullptr;
+  return new Owner(data, nbytes, free ? Kind::foreign : Kind::borrowed, free, ctx);
+}
+
+void Owner::retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+
+void Owner::release() noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  FreeFn fn = free_.exchange(nullptr, std::memory_order_acq_rel);
+  if (fn) fn(data_, ctx_);
+  delete this;
+}
+
+void *Owner::steal() noexcept {
+  if (kind_ == Kind::allocated) return nullptr;
+  free_.store(nullptr, std::memory_order_release);
+  return data_;
+}
+
+int64_t Owner::live_count() noexcept { return g_live.load(std::memory_order_relaxed); }
+
+}  // namespace mv
