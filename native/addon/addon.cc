@@ -67,6 +67,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state->owner_ctor = Napi::Persistent(OwnerHandle::Init(env));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
   InitMemory(env, exports);
+  InitFormat(env, exports);
   return exports;
 }
 

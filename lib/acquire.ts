@@ -1,0 +1,268 @@
+// view(): acquiring a source into a typed memoryview, in Cython's order of checks
+// (__Pyx_ValidateAndInit_memviewslice): read-only, then ndim, then element type, then item size,
+// then layout; then the declaration's own slices are applied to the source.
+import { type Declaration, describeType, parseDeclaration } from './declaration'
+import { fail } from './errors'
+import { type DType, dtypeOf, formatOfTypedArray } from './format'
+import { SliceItem, applyIndex, cStrides, isElementRef } from './indexing'
+import { type Memory, memoryOfBuffer } from './memory'
+import { MemoryView } from './view'
+
+/** Options that reinterpret the source's bytes (memoryview.cast / np.ndarray(buffer=...)). */
+export interface ViewOptions {
+  shape?: readonly number[]
+  /** Bytes per step along each axis (PEP 3118 strides); C order when omitted. */
+  strides?: readonly number[]
+  /** Byte offset of element [0, ..., 0] from the start of the source's bytes. */
+  offset?: number
+  format?: string
+  readonly?: boolean
+}
+
+/** What a source gives before any declaration is applied. */
+export interface Acquired {
+  memory: Memory
+  dtype: DType
+  offset: number
+  shape: readonly number[]
+  strides: readonly number[]
+  suboffsets: readonly number[]
+  readonly: boolean
+  base: unknown
+  /** False for raw bytes (ArrayBuffer, DataView): a declaration gives them their type. */
+  typed: boolean
+  /** Bytes [start, end) of memory the source covers, for reinterpretation. */
+  region: [number, number] | null
+}
+
+/** Turns sources into Acquired; other modules register more kinds (CyArray, exporters, rows). */
+export const sourceKinds: ((src: unknown, opts: ViewOptions) => Acquired | null)[] = []
+
+function acquireBuiltin(src: unknown): Acquired | null {
+  if (src instanceof MemoryView) {
+    src._checkUsable()
+    return {
+      memory: src._m,
+      dtype: src._dt,
+      offset: src._off,
+      shape: src.shape,
+      strides: src.strides,
+      suboffsets: src.suboffsets,
+      readonly: src.readonly,
+      base: src.base,
+      typed: true,
+      region: null,
+    }
+  }
+  if (ArrayBuffer.isView(src)) {
+    const buf = src.buffer as ArrayBuffer
+    const fmt = src instanceof DataView ? null : formatOfTypedArray(src)
+    const dtype = dtypeOf(fmt ?? 'B')
+    const n = src.byteLength / dtype.itemsize
+    return {
+      memory: memoryOfBuffer(buf),
+      dtype,
+      offset: src.byteOffset,
+      shape: [n],
+      strides: [dtype.itemsize],
+      suboffsets: [-1],
+      readonly: false,
+      base: src,
+      typed: fmt !== null,
+      region: [src.byteOffset, src.byteOffset + src.byteLength],
+    }
+  }
+  if (src instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && src instanceof SharedArrayBuffer)) {
+    return {
+      memory: memoryOfBuffer(src),
+      dtype: dtypeOf('B'),
+      offset: 0,
+      shape: [src.byteLength],
+      strides: [1],
+      suboffsets: [-1],
+      readonly: false,
+      base: src,
+      typed: false,
+      region: [0, src.byteLength],
+    }
+  }
+  return null
+}
+
+export function acquire(src: unknown, opts: ViewOptions): Acquired {
+  if (src === null || src === undefined) fail('ERR_MEMVIEW_NONE', 'Cannot acquire a view of None (null or undefined)')
+  let a = acquireBuiltin(src)
+  for (let k = 0; a === null && k < sourceKinds.length; k++) a = sourceKinds[k](src, opts)
+  if (a === null) return fail('ERR_MEMVIEW_SOURCE', `a ${describeSource(src)} does not support the buffer protocol`)
+  return a
+}
+
+function describeSource(src: unknown): string {
+  if (typeof src !== 'object') return typeof src
+  const name = (src as object).constructor?.name
+  return name ? `'${name}' object` : 'object'
+}
+
+// ---- reinterpretation (opts.shape / strides / offset / format) ----------------------------------
+
+function isIntArray(x: unknown): x is number[] {
+  return Array.isArray(x) && x.every((n) => Number.isSafeInteger(n))
+}
+
+function reinterpret(a: Acquired, opts: ViewOptions, declFormat: string | null): Acquired {
+  const wantsFormat = opts.format !== undefined || (declFormat !== null && !a.typed)
+  if (opts.shape === undefined && opts.strides === undefined && opts.offset === undefined && !wantsFormat) return a
+  let region = a.region
+  if (region === null) {
+    // A view can be reinterpreted when its bytes are one C-contiguous block (memoryview.cast).
+    const v = new MemoryView({ ...a, base: a.base })
+    if (!v.isCContiguous || v._indirect) fail('ERR_MEMVIEW_LAYOUT', 'memoryview: casts are restricted to C-contiguous views')
+    region = [a.offset, a.offset + v.nbytes]
+  }
+  const dtype = opts.format !== undefined ? dtypeOf(opts.format) : declFormat !== null && !a.typed ? dtypeOf(declFormat) : a.dtype
+  const itemsize = dtype.itemsize
+  const bytes = region[1] - region[0]
+  const offset = opts.offset ?? 0
+  if (!Number.isSafeInteger(offset) || offset < 0) fail('ERR_MEMVIEW_EXTENT', `offset must be a non-negative integer, got ${String(offset)}`)
+  let shape: number[]
+  if (opts.shape !== undefined) {
+    if (!isIntArray(opts.shape) || opts.shape.some((n) => n < 0)) fail('ERR_MEMVIEW_EXTENT', 'shape must be an array of non-negative integers')
+    if (opts.shape.length > 64) fail('ERR_MEMVIEW_NDIM', 'memoryview: number of dimensions must not exceed 64')
+    shape = opts.shape.slice()
+  } else {
+    if ((bytes - offset) % itemsize !== 0 || bytes < offset)
+      fail('ERR_MEMVIEW_EXTENT', `memoryview: length is not a multiple of itemsize (${bytes - offset} bytes, itemsize ${itemsize})`)
+    shape = [(bytes - offset) / itemsize]
+  }
+  let strides: number[]
+  if (opts.strides !== undefined) {
+    if (!isIntArray(opts.strides)) fail('ERR_MEMVIEW_EXTENT', 'strides must be an array of integers')
+    if (opts.strides.length !== shape.length) fail('ERR_MEMVIEW_EXTENT', `strides has ${opts.strides.length} entries for ${shape.length} dimensions`)
+    strides = opts.strides.slice()
+  } else {
+    strides = cStrides(shape, itemsize)
+  }
+  // Every reachable byte must lie inside the source's bytes (computed without overflow: all
+  // values are safe integers and the products are checked against the region size).
+  let lo = 0
+  let hi = 0
+  let empty = false
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 0) empty = true
+    const span = (shape[d] - 1) * strides[d]
+    if (!Number.isSafeInteger(span)) fail('ERR_MEMVIEW_EXTENT', 'shape x strides overflows')
+    if (span < 0) lo += span
+    else hi += span
+  }
+  if (!empty && (offset + lo < 0 || offset + hi + itemsize > bytes))
+    fail('ERR_MEMVIEW_EXTENT', `shape, strides and offset reach bytes ${offset + lo}..${offset + hi + itemsize - 1}, outside the source's ${bytes} bytes`)
+  return {
+    ...a,
+    dtype,
+    offset: region[0] + offset,
+    shape,
+    strides,
+    suboffsets: shape.map(() => -1),
+    typed: true,
+    region: null,
+  }
+}
+
+// ---- the declaration checks ----------------------------------------------------------------------
+
+const CYTHON_NAMES: Record<string, string> = {
+  b: 'signed char', B: 'unsigned char', c: 'char', '?': 'bool', h: 'short', H: 'unsigned short',
+  i: 'int', I: 'unsigned int', l: 'long', L: 'unsigned long', q: 'long long', Q: 'unsigned long long',
+  n: 'Py_ssize_t', N: 'size_t', e: 'float16', f: 'float', d: 'double', g: 'long double',
+  F: 'complex float', D: 'complex double', G: 'complex long double', P: 'a pointer', s: 'a string', p: 'a string',
+}
+
+/** Cython's name of what a buffer holds, for dtype mismatch messages. */
+function gotName(dt: DType): string {
+  if (dt.node.kind === 'struct') return 'a struct'
+  if (dt.node.kind === 'array') return 'an array'
+  const n = CYTHON_NAMES[dt.code!]
+  return n === undefined ? `'${dt.code}'` : n.startsWith('a ') ? n : `'${n}'`
+}
+
+/** Cython's buffer dtype check: same size and group ('char' takes any 1-byte type). */
+function checkDtype(decl: Declaration, dt: DType): void {
+  const expected = `'${describeType(decl)}'`
+  if (dt.node.kind === 'scalar' && dt.node.endian !== (LITTLE ? '<' : '>'))
+    fail('ERR_MEMVIEW_DTYPE', LITTLE ? 'Big-endian buffer not supported on little-endian compiler' : 'Little-endian buffer not supported on big-endian compiler')
+  const ok =
+    dt.node.kind === 'scalar' &&
+    dt.itemsize === decl.itemsize &&
+    (decl.format === 'c' || dt.group === decl.group || (decl.group === 'u' && dt.group === 'b') || (decl.group === 'b' && dt.group === 'u'))
+  if (!ok) fail('ERR_MEMVIEW_DTYPE', `Buffer dtype mismatch, expected ${expected} but got ${gotName(dt)}`)
+}
+
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/** Cython's layout validation (anchors A1 steps 5-6) of geometry against a declaration. */
+function checkLayout(decl: Declaration, a: Acquired): void {
+  const { shape, strides, suboffsets } = a
+  const itemsize = a.dtype.itemsize
+  let size = 1
+  for (const n of shape) size *= n
+  for (let d = 0; d < decl.ndim; d++) {
+    const spec = decl.dims[d]
+    const ptr = suboffsets[d] >= 0
+    if (spec.access === 'direct' && ptr) fail('ERR_MEMVIEW_LAYOUT', `Buffer not compatible with direct access in dimension ${d}.`)
+    if (spec.access === 'ptr' && !ptr) fail('ERR_MEMVIEW_LAYOUT', `Buffer is not indirectly accessible in dimension ${d}.`)
+    if (size === 0 || shape[d] <= 1) continue
+    if (spec.packing === 'contig') {
+      if (ptr && strides[d] !== 8) fail('ERR_MEMVIEW_LAYOUT', `Buffer is not indirectly contiguous in dimension ${d}.`)
+      if (!ptr && strides[d] !== itemsize) fail('ERR_MEMVIEW_LAYOUT', 'Buffer and memoryview are not contiguous in the same dimension.')
+    } else if (spec.packing === 'follow' && Math.abs(strides[d]) < itemsize) {
+      fail('ERR_MEMVIEW_LAYOUT', 'Buffer and memoryview are not contiguous in the same dimension.')
+    }
+  }
+  if (decl.contiguity !== null && size > 0) {
+    const probe = new MemoryView({ ...a })
+    if (decl.contiguity === 'C' && !strictContig(probe, true)) fail('ERR_MEMVIEW_LAYOUT', 'Buffer not C contiguous.')
+    if (decl.contiguity === 'F' && !strictContig(probe, false)) fail('ERR_MEMVIEW_LAYOUT', 'Buffer not fortran contiguous.')
+  }
+}
+
+/** ::1 contiguity on the direct axes following (C) or preceding (F) the last indirect axis. */
+function strictContig(v: MemoryView, c: boolean): boolean {
+  if (!v._indirect) return c ? v.isCContiguous : v.isFContiguous
+  // Indirect declarations: only the direct run after the last pointer axis must be contiguous.
+  let last = -1
+  for (let d = 0; d < v.ndim; d++) if (v.suboffsets[d] >= 0) last = d
+  let expected = v.itemsize
+  for (let d = v.ndim - 1; d > last; d--) {
+    if (v.shape[d] > 1 && v.strides[d] !== expected) return false
+    expected *= v.shape[d]
+  }
+  return true
+}
+
+/** Builds the view for `view(decl?, source, opts)`. */
+export function makeTypedView(declText: string | null, src: unknown, opts: ViewOptions = {}): MemoryView {
+  if (opts === null || typeof opts !== 'object') fail('ERR_MEMVIEW_ARGUMENT', 'options must be an object')
+  const decl = declText === null ? null : parseDeclaration(declText)
+  let a = acquire(src, opts)
+  a = reinterpret(a, opts, decl?.format ?? null)
+  const readonly = a.readonly || opts.readonly === true || (decl?.isConst ?? false)
+  if (decl !== null) {
+    if (a.readonly && !decl.isConst && opts.readonly !== true)
+      fail('ERR_MEMVIEW_READONLY', 'Cannot create writable memory view from read-only memoryview')
+    if (a.shape.length !== decl.ndim)
+      fail('ERR_MEMVIEW_NDIM', `Buffer has wrong number of dimensions (expected ${decl.ndim}, got ${a.shape.length})`)
+    checkDtype(decl, a.dtype)
+    checkLayout(decl, a)
+  }
+  let v = new MemoryView({
+    ...a,
+    readonly,
+    typeName: decl === null ? null : describeType(decl),
+  })
+  if (decl !== null && decl.dims.some((d) => d.slice !== undefined)) {
+    const items = decl.dims.map((d) => (d.slice ? new SliceItem(d.slice.start, d.slice.stop, d.slice.step) : new SliceItem(null, null, null)))
+    const r = applyIndex(v._geometry(), items)
+    if (!isElementRef(r)) v = v._derive(r)
+  }
+  return v
+}

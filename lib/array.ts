@@ -1,0 +1,163 @@
+// CyArray: memory memview owns (Cython's cython.view.array), C or Fortran ordered. It has a view's
+// attributes plus `mode`, and indexing delegates to its memview, as in Cython.
+import { fail } from './errors'
+import { dtypeOf } from './format'
+import { cStrides, fStrides } from './indexing'
+import { memoryOfOwner } from './memory'
+import { type OwnerHandle, native } from './native'
+import { MemoryView, hooks } from './view'
+import { sourceKinds } from './acquire'
+
+export interface ArrayOptions {
+  shape: readonly number[]
+  /** PEP 3118 element format; when omitted, `itemsize` picks unsigned bytes of that size. */
+  format?: string
+  itemsize?: number
+  mode?: 'c' | 'fortran'
+  /** false: the array does not allocate; `data` (a pointer) gives the memory. */
+  allocate?: boolean
+  /** Zero the memory (default true; false skips the memset for speed). */
+  zero?: boolean
+  /** With allocate: false, the address of the memory (bigint). */
+  data?: bigint
+  /** With data: called exactly once when the last view is gone (Cython's callback_free_data). */
+  free?: bigint | ((ptr: bigint) => void)
+}
+
+const UNSIGNED_OF_SIZE: Record<number, string> = { 1: 'B', 2: 'H', 4: 'I', 8: 'Q' }
+
+export class CyArray {
+  readonly shape: readonly number[]
+  readonly strides: readonly number[]
+  readonly suboffsets: readonly number[]
+  readonly ndim: number
+  readonly size: number
+  readonly itemsize: number
+  readonly nbytes: number
+  readonly format: string
+  readonly mode: 'c' | 'fortran'
+  /** The view over this array's memory (its base is this array). */
+  readonly memview: MemoryView
+  /** @internal */ readonly _owner: OwnerHandle
+
+  /** @internal use array() */
+  constructor(owner: OwnerHandle, shape: number[], format: string, mode: 'c' | 'fortran') {
+    const dtype = dtypeOf(format)
+    this._owner = owner
+    this.shape = Object.freeze(shape)
+    this.strides = Object.freeze(mode === 'c' ? cStrides(shape, dtype.itemsize) : fStrides(shape, dtype.itemsize))
+    this.suboffsets = Object.freeze(shape.map(() => -1))
+    this.ndim = shape.length
+    this.itemsize = dtype.itemsize
+    this.format = format
+    this.mode = mode
+    this.size = shape.reduce((a, b) => a * b, 1)
+    this.nbytes = this.size * dtype.itemsize
+    this.memview = new MemoryView({
+      memory: memoryOfOwner(owner),
+      dtype,
+      offset: 0,
+      shape: this.shape,
+      strides: this.strides,
+      suboffsets: this.suboffsets,
+      readonly: false,
+      base: this,
+    })
+  }
+
+  get length(): number {
+    return this.shape[0]
+  }
+
+  get(...idx: number[]): unknown {
+    return this.memview._getSlow(idx)
+  }
+
+  set(...args: unknown[]): void {
+    this.memview._setSlow(args)
+  }
+
+  at(...index: unknown[]): unknown {
+    return this.memview.at(...index)
+  }
+
+  tolist(): unknown {
+    return this.memview.tolist()
+  }
+
+  /**
+   * Frees the memory now instead of at garbage collection: every ArrayBuffer memview made over
+   * it is detached first, so views and TypedArrays of it throw or read length 0, never freed
+   * memory. The free callback runs once the last native pin (C ABI, workers) is gone.
+   */
+  free(): void {
+    this._owner.free()
+  }
+
+  /**
+   * Takes the memory back from memview: cancels the pending free callback, detaches every
+   * view, and returns the pointer, which the caller now owns. null for memory memview allocated.
+   */
+  steal(): bigint | null {
+    return this._owner.steal()
+  }
+
+  get address(): bigint | null {
+    return this._owner.address
+  }
+}
+
+function checkShape(shape: unknown): number[] {
+  if (!Array.isArray(shape)) fail('ERR_MEMVIEW_ARGUMENT', 'shape must be an array of integers')
+  if (shape.length === 0) fail('ERR_MEMVIEW_EXTENT', 'Empty shape tuple for cython.array')
+  if (shape.length > 64) fail('ERR_MEMVIEW_NDIM', 'memoryview: number of dimensions must not exceed 64')
+  shape.forEach((n, d) => {
+    if (!Number.isSafeInteger(n) || n < 0) fail('ERR_MEMVIEW_EXTENT', `Invalid shape in axis ${d}: ${String(n)}.`)
+  })
+  return shape.slice()
+}
+
+/**
+ * A new CyArray (Cython's `cython.view.array(shape, itemsize, format, mode, allocate_buffer)`).
+ *
+ * @example array({ shape: [3, 3, 3], format: 'i' })                  // zeroed, C order
+ * @example array({ shape: [10, 2], format: 'i', allocate: false, data: ptr, free: freeAddr })
+ */
+export function array(opts: ArrayOptions): CyArray {
+  if (opts === null || typeof opts !== 'object') fail('ERR_MEMVIEW_ARGUMENT', 'array() needs an options object')
+  const shape = checkShape(opts.shape)
+  const mode = opts.mode ?? 'c'
+  if (mode !== 'c' && mode !== 'fortran') fail('ERR_MEMVIEW_ARGUMENT', `Invalid mode, expected 'c' or 'fortran', got ${String(mode)}`)
+  let format = opts.format
+  if (format === undefined || format === null) {
+    const size = opts.itemsize
+    if (size === undefined) fail('ERR_MEMVIEW_FORMAT', 'array() needs a format or an itemsize')
+    if (!Number.isSafeInteger(size) || size <= 0) fail('ERR_MEMVIEW_EXTENT', 'itemsize <= 0 for cython.array')
+    format = UNSIGNED_OF_SIZE[size] ?? `${size}s`
+  }
+  const dtype = dtypeOf(format)
+  if (opts.itemsize !== undefined && opts.itemsize !== dtype.itemsize)
+    fail('ERR_MEMVIEW_DTYPE', `Item size of buffer (${opts.itemsize} bytes) does not match size of '${format}' (${dtype.itemsize} bytes)`)
+  let nbytes = dtype.itemsize
+  for (const n of shape) nbytes *= n
+  if (!Number.isSafeInteger(nbytes)) fail('ERR_MEMVIEW_ALLOC', 'unable to allocate array data.')
+  let owner: OwnerHandle
+  if (opts.allocate === false) {
+    if (opts.data === undefined || opts.data === null) fail('ERR_MEMVIEW_ARGUMENT', 'allocate: false needs data (the address of the memory)')
+    owner = native.adopt(opts.data, nbytes, opts.free)
+  } else {
+    if (opts.data !== undefined) fail('ERR_MEMVIEW_ARGUMENT', 'data is only valid with allocate: false')
+    owner = native.allocate(nbytes, opts.zero !== false)
+  }
+  return new CyArray(owner, shape, format, mode)
+}
+
+// A CyArray is a view source (its base is the array itself); copies are CyArray-backed.
+sourceKinds.push((src) => {
+  if (!(src instanceof CyArray)) return null
+  const v = src.memview
+  v._checkUsable()
+  return { memory: v._m, dtype: v._dt, offset: 0, shape: v.shape, strides: v.strides, suboffsets: v.suboffsets, readonly: false, base: src, typed: true, region: null }
+})
+
+hooks.newArray = (shape, format, mode) => array({ shape, format, mode, zero: false }).memview

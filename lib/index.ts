@@ -1,0 +1,37 @@
+// memview: Cython-style typed memoryviews and PEP 3118 buffers for Node.js.
+import { type ViewOptions, makeTypedView } from './acquire'
+import { fail } from './errors'
+import { native } from './native'
+import type { MemoryView } from './view'
+
+export { MemoryView } from './view'
+export { CyArray, array, type ArrayOptions } from './array'
+export { fromPointer, addressOf, type PointerOptions } from './pointer'
+export { BufferError, type ErrorCode } from './errors'
+export { ELLIPSIS, NEWAXIS, slice, SliceItem, type IndexItem } from './indexing'
+export { parseDeclaration, type Declaration } from './declaration'
+export type { ViewOptions } from './acquire'
+export type { TypedArray } from './format'
+
+/**
+ * A memoryview over `source`, typed by a Cython declaration and checked at runtime, or untyped
+ * (format and shape taken from the source). Never copies.
+ *
+ * @example view('int[:, :, ::1]', new Int32Array(27), { shape: [3, 3, 3] })
+ * @example view(new Float64Array(10))
+ */
+export function view<T = unknown>(decl: string, source: unknown, opts?: ViewOptions): MemoryView<T>
+export function view<T = unknown>(source: unknown, opts?: ViewOptions): MemoryView<T>
+export function view(a: unknown, b?: unknown, c?: unknown): MemoryView {
+  if (typeof a === 'string') return makeTypedView(a, b, (c ?? {}) as ViewOptions)
+  if (c !== undefined) fail('ERR_MEMVIEW_ARGUMENT', 'view(source, opts) takes two arguments; a declaration must be a string')
+  return makeTypedView(null, a, (b ?? {}) as ViewOptions)
+}
+
+/** What this runtime allows (external buffers; a copy fallback otherwise). */
+export const capabilities = Object.freeze(native.capabilities())
+
+/** Internal counters for leak tests and diagnostics. */
+export const diagnostics = {
+  liveOwners: (): number => native.liveOwners(),
+}

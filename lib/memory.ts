@@ -1,0 +1,99 @@
+// Memory: where a view's bytes live, as JS sees them. One Memory per backing buffer; every view
+// and slice of it shares the same Memory, so TypedArrays over the buffer are made once per element
+// type (a cache), never per slice.
+//
+// Invariant: a Memory keeps what keeps its bytes valid. JS memory (ArrayBuffer, SharedArrayBuffer)
+// is kept by referencing the buffer; native memory by referencing the OwnerHandle, whose aliasing
+// ArrayBuffer holds an owner reference until it is collected or detached.
+import { fail } from './errors'
+import type { TypedArray, TypedArrayConstructor } from './format'
+import type { OwnerHandle } from './native'
+
+export type Bytes = ArrayBuffer | SharedArrayBuffer
+
+/** Resolves a pointer read from memory to the Memory and byte offset it points into. */
+export type PointerResolver = (address: bigint, minByte: number, maxByte: number) => { memory: Memory; offset: number }
+
+export class Memory {
+  readonly buffer: Bytes
+  readonly owner: OwnerHandle | null
+  readonly readonly: boolean
+  /** Set for memory whose elements are pointers memview resolves (pointer tables). */
+  resolver: PointerResolver | null = null
+  /** Objects this memory must keep alive (rows of a pointer table, an exporter's pin). */
+  keep: unknown = null
+  private readonly typed = new Map<TypedArrayConstructor, TypedArray>()
+  private dataView: DataView | null = null
+
+  constructor(buffer: Bytes, owner: OwnerHandle | null, readonly: boolean) {
+    this.buffer = buffer
+    this.owner = owner
+    this.readonly = readonly
+  }
+
+  /** A TypedArray of `ctor` over the whole buffer (length-tracking for resizable buffers). */
+  typedArray(ctor: TypedArrayConstructor): TypedArray {
+    let ta = this.typed.get(ctor)
+    if (ta === undefined) {
+      this.checkAttached()
+      ta = new ctor(this.buffer as ArrayBuffer)
+      this.typed.set(ctor, ta)
+    }
+    return ta
+  }
+
+  /** A DataView over the whole buffer. */
+  view(): DataView {
+    if (this.dataView === null) {
+      this.checkAttached()
+      this.dataView = new DataView(this.buffer as ArrayBuffer)
+    }
+    return this.dataView
+  }
+
+  /** Bytes currently reachable; 0 once detached. */
+  get byteLength(): number {
+    return this.buffer.byteLength
+  }
+
+  /** Throws ERR_MEMVIEW_DETACHED unless bytes [0, end) are still there. */
+  require(end: number): void {
+    if (this.buffer.byteLength < end) this.detachedError()
+  }
+
+  checkAttached(): void {
+    if (this.owner !== null && this.owner.freed) this.detachedError()
+  }
+
+  detachedError(): never {
+    if (this.owner !== null && this.owner.freed)
+      fail('ERR_MEMVIEW_RELEASED', 'operation forbidden on released memory: its owner was freed')
+    return fail('ERR_MEMVIEW_DETACHED', 'the underlying ArrayBuffer was detached or shrunk')
+  }
+}
+
+const memories = new WeakMap<object, Memory>()
+
+/** The one Memory of a JS buffer (so all views of it share TypedArray caches). */
+export function memoryOfBuffer(buffer: Bytes, readonly = false): Memory {
+  if (readonly) return new Memory(buffer, null, true)
+  let m = memories.get(buffer)
+  if (m === undefined) {
+    m = new Memory(buffer, null, false)
+    memories.set(buffer, m)
+  }
+  return m
+}
+
+/** The Memory of a native owner. */
+export function memoryOfOwner(owner: OwnerHandle, readonly = false): Memory {
+  const key = owner as object
+  if (!readonly) {
+    const m = memories.get(key)
+    if (m !== undefined) return m
+  }
+  const buffer = owner.jsBuffer ?? owner.buffer()
+  const m = new Memory(buffer, owner, readonly)
+  if (!readonly) memories.set(key, m)
+  return m
+}

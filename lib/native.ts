@@ -1,0 +1,39 @@
+// Loads the compiled addon (a prebuild or build/Release) and wires its errors to lib/errors.ts.
+import * as path from 'node:path'
+
+import { memviewError } from './errors'
+
+/** The JS face of one native owner (native/addon/owner_handle.h). */
+export interface OwnerHandle {
+  buffer(offset?: number, length?: number): ArrayBuffer
+  free(): void
+  steal(): bigint | null
+  readonly address: bigint | null
+  readonly byteLength: number
+  readonly kind: 'allocated' | 'foreign' | 'borrowed' | 'released'
+  readonly refcount: number
+  readonly freed: boolean
+  readonly zeroCopy: boolean
+  readonly jsBuffer?: ArrayBuffer
+}
+
+export interface NativeAddon {
+  setErrorFactory(f: (code: string, message: string) => Error): void
+  allocate(nbytes: number, zero: boolean): OwnerHandle
+  adopt(address: bigint, nbytes: number, free?: bigint | ((ptr: bigint) => void)): OwnerHandle
+  addressOf(buf: ArrayBuffer | SharedArrayBuffer | ArrayBufferView): bigint
+  capabilities(): { externalBuffers: boolean; forcedCopy: boolean }
+  liveOwners(): number
+  parseFormat(format: string): string
+  testing: { malloc(n: number): bigint; freeAddress(): bigint; freeCount(): number }
+  [name: string]: unknown
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => NativeAddon
+
+// MEMVIEW_ADDON points at another build of the same addon (the sanitizer build in CI).
+const override = process.env.MEMVIEW_ADDON
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const native: NativeAddon = override ? (require(override) as NativeAddon) : load(path.join(__dirname, '..'))
+native.setErrorFactory((code, message) => memviewError(code as Parameters<typeof memviewError>[0], message))

@@ -1,0 +1,34 @@
+// Shared test helpers: forcing GC until finalizers have run, and the native test hooks.
+import { native } from '../lib/native'
+
+export const gc = (globalThis as unknown as { gc: () => void }).gc
+
+/** Runs GC and yields until `cond()` holds (finalizers run deferred), or gives up after ~5 s. */
+export async function collectUntil(cond: () => boolean, tries = 250): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (cond()) return true
+    gc()
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return cond()
+}
+
+/** Runs GC a few times with yields, for "this must NOT have happened" checks. */
+export async function settle(rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    gc()
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+export const testing = native.testing
+
+/** Asserts fn throws an error with the given code (and message, when given). */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (e) {
+    return (e as { code?: string }).code ?? `uncoded: ${String(e)}`
+  }
+  return undefined
+}
