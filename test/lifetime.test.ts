@@ -7,13 +7,13 @@ import { codeOf, collectUntil, settle, testing } from './helpers'
 describe('C free callbacks', () => {
   it('run once, after the last slice is collected', async () => {
     const before = testing.freeCount()
-    let slice: MemoryView<number> | null
-    {
+    // Made in a plain function: an async test's locals may live in its context until it ends.
+    let slice: MemoryView<number> | null = (() => {
       const ptr = testing.malloc(80)
       const v = fromPointer(ptr, 'int[:4, :5]', { free: testing.freeAddress() }) as MemoryView<number>
       v.set(3, 4, 17)
-      slice = v.at('2:, ::2') as MemoryView<number>
-    }
+      return v.at('2:, ::2') as MemoryView<number>
+    })()
     await settle()
     expect(testing.freeCount()).toBe(before)
     expect(slice!.get(1, 2)).toBe(17)
