@@ -160,4 +160,9 @@ sourceKinds.push((src) => {
   return { memory: v._m, dtype: v._dt, offset: 0, shape: v.shape, strides: v.strides, suboffsets: v.suboffsets, readonly: false, base: src, typed: true, region: null }
 })
 
-hooks.newArray = (shape, format, mode) => array({ shape, format, mode, zero: false }).memview
+// Copies of any view, 0-d included (Cython's array() refuses an empty shape; copies need not).
+hooks.newArray = (shape, format, mode) => {
+  const dtype = dtypeOf(format)
+  const nbytes = shape.reduce((a, b) => a * b, dtype.itemsize)
+  return new CyArray(native.allocate(nbytes, false), shape, format, mode).memview
+}

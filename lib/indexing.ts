@@ -438,7 +438,7 @@ export function applyIndex(g: Geometry, items: readonly IndexItem[], deref?: Der
         const delta = sliceStart * stride
         if (subDim >= 0) oSubs[subDim] += delta
         else offset += delta
-        oStrides[out] = stride * step
+        oStrides[out] = stride * step + 0 // + 0: a stride-0 axis stepped backwards is 0, not -0
       } else {
         // NumPy (mapping.c get_view_from_index): an empty slice takes start 0 and step 1.
         oStrides[out] = stride
