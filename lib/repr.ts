@@ -43,7 +43,7 @@ function collect(v: MemoryView, summarize: boolean): unknown {
 function layout(rows: unknown, width: number, indent: number, depth: number): string {
   if (!Array.isArray(rows)) return (rows as string).padStart(width)
   if (rows.length === 0) return '[]'
-  if (!Array.isArray(rows[0])) return `[${rows.map((r) => (r as string).padStart(width)).join(', ')}]`
+  if (!Array.isArray(rows[0])) return `[${rows.map((r) => (r === '...' ? r : (r as string).padStart(width))).join(', ')}]`
   const sep = ',' + '\n'.repeat(Math.max(1, depth - 1)) + ' '.repeat(indent + 1)
   return `[${rows.map((r) => (r === '...' ? '...' : layout(r, width, indent + 1, depth - 1))).join(sep)}]`
 }
