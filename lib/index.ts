@@ -2,6 +2,7 @@
 import { type ViewOptions, makeTypedView } from './acquire'
 import { fail } from './errors'
 import { native } from './native'
+import type { ViewOf } from './types'
 import type { MemoryView } from './view'
 
 export { MemoryView } from './view'
@@ -11,6 +12,8 @@ export { BufferError, type ErrorCode } from './errors'
 export { ELLIPSIS, NEWAXIS, slice, SliceItem, type IndexItem } from './indexing'
 export { parseDeclaration, type Declaration } from './declaration'
 export type { ViewOptions } from './acquire'
+export { typed } from './typed'
+export type { ArgOf, ArgsOf, DeclElement, ElementOf, ReadonlyMemoryView, ViewOf } from './types'
 export type { TypedArray } from './format'
 
 /**
@@ -20,6 +23,7 @@ export type { TypedArray } from './format'
  * @example view('int[:, :, ::1]', new Int32Array(27), { shape: [3, 3, 3] })
  * @example view(new Float64Array(10))
  */
+export function view<const D extends string>(decl: D, source: unknown, opts?: ViewOptions): ViewOf<D>
 export function view<T = unknown>(decl: string, source: unknown, opts?: ViewOptions): MemoryView<T>
 export function view<T = unknown>(source: unknown, opts?: ViewOptions): MemoryView<T>
 export function view(a: unknown, b?: unknown, c?: unknown): MemoryView {
