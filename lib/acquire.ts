@@ -33,6 +33,9 @@ export interface Acquired {
   typed: boolean
   /** Bytes [start, end) of memory the source covers, for reinterpretation. */
   region: [number, number] | null
+  /** Called once with the view built from this acquisition, or with null when building it
+   * failed (an exporter's buffer is then released at once: lib/protocol.ts). */
+  settle?: (v: MemoryView | null) => void
 }
 
 /** Turns sources into Acquired; other modules register more kinds (CyArray, exporters, rows). */
@@ -243,7 +246,19 @@ function strictContig(v: MemoryView, c: boolean): boolean {
 export function makeTypedView(declText: string | null, src: unknown, opts: ViewOptions = {}): MemoryView {
   if (opts === null || typeof opts !== 'object') fail('ERR_MEMVIEW_ARGUMENT', 'options must be an object')
   const decl = declText === null ? null : parseDeclaration(declText)
-  let a = acquire(src, opts)
+  const acquired = acquire(src, opts)
+  if (acquired.settle === undefined) return finishView(decl, acquired, opts)
+  let made: MemoryView | null = null
+  try {
+    made = finishView(decl, acquired, opts)
+  } finally {
+    acquired.settle(made)
+  }
+  return made
+}
+
+/** The declaration's checks and slices over an acquired source. */
+function finishView(decl: Declaration | null, a: Acquired, opts: ViewOptions): MemoryView {
   a = reinterpret(a, opts, decl?.format ?? null)
   const readonly = a.readonly || opts.readonly === true || (decl?.isConst ?? false)
   if (decl !== null) {

@@ -66,6 +66,8 @@ export function dtypeOf(format: string): DType {
   if (d === undefined) {
     if (typeof format !== 'string') fail('ERR_MEMVIEW_FORMAT', `format must be a string, got ${typeof format}`)
     const parsed = JSON.parse(native.parseFormat(format)) as { itemsize: number; type: FormatNode }
+    // The parser allows int64 sizes; JS indexes bytes with safe integers.
+    if (!Number.isSafeInteger(parsed.itemsize)) fail('ERR_MEMVIEW_FORMAT', `format '${format}' has an itemsize beyond 2^53`)
     d = makeDType(format, parsed.type, parsed.itemsize)
     if (cache.size > 4096) cache.clear()
     cache.set(format, d)
@@ -168,7 +170,7 @@ function scalarReader(code: string, size: number, le: boolean): Reader {
     case 'd': return (dv, o) => dv.getFloat64(o, le)
     case 'F': return (dv, o) => ({ re: dv.getFloat32(o, le), im: dv.getFloat32(o + 4, le) })
     case 'D': return (dv, o) => ({ re: dv.getFloat64(o, le), im: dv.getFloat64(o + 8, le) })
-    case 's': case 'p':
+    case 's': case 'p': case 'x': // strings and named padding read as bytes (NumPy's void fields)
       return (dv, o) => new Uint8Array(dv.buffer.slice(dv.byteOffset + o, dv.byteOffset + o + size))
     default:
       return () => fail('ERR_MEMVIEW_UNSUPPORTED', `memview: unsupported format ${code}`)
@@ -203,6 +205,8 @@ function scalarWriter(code: string, size: number, le: boolean): Writer {
         dv.setFloat64(o, re, le)
         dv.setFloat64(o + 8, im, le)
       }
+    case 'x':
+      return () => undefined // padding keeps its bytes
     case 's': case 'p':
       return (dv, o, v) => {
         const bytes = typeof v === 'string' ? Buffer.from(v, 'latin1') : (v as Uint8Array)

@@ -1,6 +1,7 @@
 // memview: Cython-style typed memoryviews and PEP 3118 buffers for Node.js.
 import { type ViewOptions, makeTypedView } from './acquire'
 import { fail } from './errors'
+import './indirect' // registers rows of TypedArrays as a view source
 import { native } from './native'
 import type { ViewOf } from './types'
 import type { MemoryView } from './view'

@@ -11,8 +11,8 @@ import type { OwnerHandle } from './native'
 
 export type Bytes = ArrayBuffer | SharedArrayBuffer
 
-/** Resolves a pointer read from memory to the Memory and byte offset it points into. */
-export type PointerResolver = (address: bigint, minByte: number, maxByte: number) => { memory: Memory; offset: number }
+/** Resolves a pointer read from a pointer table to the Memory and byte offset it points at. */
+export type PointerResolver = (address: bigint) => { memory: Memory; offset: number }
 
 export class Memory {
   readonly buffer: Bytes
@@ -22,6 +22,8 @@ export class Memory {
   resolver: PointerResolver | null = null
   /** Objects this memory must keep alive (rows of a pointer table, an exporter's pin). */
   keep: unknown = null
+  /** Throws when memory this table points to is gone (a detached row); run before native use. */
+  checkPointees: (() => void) | null = null
   private readonly typed = new Map<TypedArrayConstructor, TypedArray>()
   private dataView: DataView | null = null
 
@@ -36,7 +38,11 @@ export class Memory {
     let ta = this.typed.get(ctor)
     if (ta === undefined) {
       this.checkAttached()
-      ta = new ctor(this.buffer as ArrayBuffer)
+      try {
+        ta = new ctor(this.buffer as ArrayBuffer)
+      } catch {
+        return this.detachedError() // Node 20 has no ArrayBuffer.prototype.detached to ask first
+      }
       this.typed.set(ctor, ta)
     }
     return ta
@@ -46,7 +52,11 @@ export class Memory {
   view(): DataView {
     if (this.dataView === null) {
       this.checkAttached()
-      this.dataView = new DataView(this.buffer as ArrayBuffer)
+      try {
+        this.dataView = new DataView(this.buffer as ArrayBuffer)
+      } catch {
+        return this.detachedError()
+      }
     }
     return this.dataView
   }

@@ -6,6 +6,8 @@ import { memviewError } from './errors'
 /** The JS face of one native owner (native/addon/owner_handle.h). */
 export interface OwnerHandle {
   buffer(offset?: number, length?: number): ArrayBuffer
+  /** An ArrayBuffer over another address a foreign owner's pointer table points to (unsafe). */
+  alias(address: bigint, length: number): ArrayBuffer
   free(): void
   steal(): bigint | null
   readonly address: bigint | null

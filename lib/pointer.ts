@@ -1,16 +1,18 @@
 // Raw pointers in and out (unsafe by nature: memview cannot know what a foreign address is valid
 // for). fromPointer is Cython's `<int[:10, :2]> ptr`; addressOf gives a view's first element.
-import { parseDeclaration } from './declaration'
+import { CyArray } from './array'
+import { describeType, parseDeclaration } from './declaration'
+import { pointerGeometry, pointerTableMemory } from './indirect'
 import { fail } from './errors'
 import { dtypeOf } from './format'
-import { cStrides, fStrides } from './indexing'
-import { memoryOfOwner } from './memory'
 import { native } from './native'
 import { MemoryView } from './view'
 
 export interface PointerOptions {
   /** Extents, when the declaration does not give them ('int[:10, :2]' does). */
   shape?: readonly number[]
+  /** PIL-style suboffsets of the pointer axes (bytes added after each dereference; default 0). */
+  suboffsets?: readonly number[]
   /** Called exactly once when the last view is gone: a C `void (*)(void *)` address or a JS function. */
   free?: bigint | ((ptr: bigint) => void)
   readonly?: boolean
@@ -39,26 +41,31 @@ export function fromPointer(pointer: bigint, decl: string, opts: PointerOptions 
     })
   }
   if (shape.length !== d.ndim) fail('ERR_MEMVIEW_NDIM', `Buffer has wrong number of dimensions (expected ${d.ndim}, got ${shape.length})`)
-  if (d.dims.some((dim) => dim.access !== 'direct'))
-    fail('ERR_MEMVIEW_UNSUPPORTED', 'indirect pointer declarations are not supported yet')
   const dtype = dtypeOf(d.format)
-  const strides = d.contiguity === 'F' ? fStrides(shape, dtype.itemsize) : cStrides(shape, dtype.itemsize)
+  const readonly = opts.readonly === true || d.isConst
+  if (d.dims.some((dim) => dim.access !== 'direct')) {
+    if (d.contiguity === 'F') fail('ERR_MEMVIEW_LAYOUT', 'pointer tables are laid out in C order; declare ::1 on the last axis')
+    const g = pointerGeometry(d, shape, dtype, opts.suboffsets)
+    const owner = native.adopt(pointer, g.topBytes, opts.free)
+    return new MemoryView({
+      memory: pointerTableMemory(owner, g, dtype.itemsize, readonly),
+      dtype,
+      offset: 0,
+      shape,
+      strides: g.strides,
+      suboffsets: g.suboffsets,
+      readonly,
+      base: owner,
+      typeName: describeType(d),
+    })
+  }
   let nbytes = dtype.itemsize
   for (const n of shape) nbytes *= n
   if (!Number.isSafeInteger(nbytes)) fail('ERR_MEMVIEW_EXTENT', 'extent overflows')
-  const owner = native.adopt(pointer, nbytes, opts.free)
-  const readonly = opts.readonly === true || d.isConst
-  return new MemoryView({
-    memory: memoryOfOwner(owner),
-    dtype,
-    offset: 0,
-    shape,
-    strides,
-    suboffsets: shape.map(() => -1),
-    readonly,
-    base: owner,
-    typeName: null,
-  })
+  // As Cython's <int[:10, :2]> ptr: a cython.view.array over the pointer is the view's base.
+  const arr = new CyArray(native.adopt(pointer, nbytes, opts.free), shape, d.format, d.contiguity === 'F' ? 'fortran' : 'c')
+  const v = arr.memview
+  return readonly ? new MemoryView({ memory: v._m, dtype, offset: 0, shape, strides: v.strides, suboffsets: v.suboffsets, readonly, base: arr, typeName: describeType(d) }) : v
 }
 
 /** The bigint address of a view's element [0, ..., 0] (UNSAFE: valid while the view lives). */

@@ -44,6 +44,9 @@ export const hooks = {
   fill: null as null | ((dst: MemoryView, value: unknown) => boolean),
 }
 
+const EMPTY_ROWS: TypedArray[] = []
+const EMPTY_OFFSETS: number[] = []
+
 function outOfBounds(axis: number): never {
   return fail('ERR_MEMVIEW_INDEX', `Out of bounds on buffer access (axis ${axis})`)
 }
@@ -80,6 +83,11 @@ export class MemoryView<T = unknown> {
   /** @internal */ _typeName: string | null
   /** @internal one past the highest byte reachable directly (for detach checks) */ _end: number
   /** @internal true when any axis is indirect */ _indirect: boolean
+  /** @internal T** fast path: only axis 0 is a pointer axis and rows are typed and aligned */
+  _rowsOk: boolean
+  /** @internal per row: the TypedArray aliasing it (filled lazily) and the element offset */
+  _rowTA: TypedArray[]
+  /** @internal */ _rowEo: number[]
   private _flags: { c: boolean; f: boolean } | null = null
 
   constructor(init: ViewInit) {
@@ -124,6 +132,17 @@ export class MemoryView<T = unknown> {
     this._e1 = fast && ndim > 1 ? strides[1] / bpe : 0
     this._e2 = fast && ndim > 2 ? strides[2] / bpe : 0
     this._e3 = fast && ndim > 3 ? strides[3] / bpe : 0
+    // Rows: pointer axis 0, direct axes after it with element-multiple strides.
+    let rows = indirect && ctor !== null && suboffsets[0] >= 0 && ndim > 1
+    for (let d = 1; rows && d < ndim; d++) if (suboffsets[d] >= 0 || strides[d] % bpe !== 0) rows = false
+    this._rowsOk = rows
+    this._rowTA = rows ? new Array(shape[0]) : EMPTY_ROWS
+    this._rowEo = rows ? new Array(shape[0]) : EMPTY_OFFSETS
+    if (rows) {
+      this._e1 = strides[1] / bpe
+      this._e2 = ndim > 2 ? strides[2] / bpe : 0
+      this._e3 = ndim > 3 ? strides[3] / bpe : 0
+    }
   }
 
   // ---- element access (hot path: no allocation, no Node-API) -----------------------------------
@@ -136,7 +155,10 @@ export class MemoryView<T = unknown> {
   get(i?: number, j?: number, k?: number, l?: number): T {
     const ta = this._ta
     const n = arguments.length
-    if (ta === null || n !== this.ndim || n > 4) return this._getSlow(Array.prototype.slice.call(arguments)) as T
+    if (ta === null || n !== this.ndim || n > 4) {
+      if (this._rowsOk && n === this.ndim && n > 1 && n <= 4) return this._getRow(i as number, j as number, k as number, l as number) as T
+      return this._getSlow(Array.prototype.slice.call(arguments)) as T
+    }
     let e = this._eo
     if (n > 0) {
       let a = i as number
@@ -176,6 +198,10 @@ export class MemoryView<T = unknown> {
     const ta = this._ta
     const n = arguments.length - 1
     if (ta === null || n !== this.ndim || n > 4 || this.readonly) {
+      if (this._rowsOk && !this.readonly && n === this.ndim && n > 1 && n <= 4) {
+        this._setRow(n, i, j, k, l, m)
+        return
+      }
       this._setSlow(Array.prototype.slice.call(arguments))
       return
     }
@@ -212,6 +238,90 @@ export class MemoryView<T = unknown> {
     if (e >= ta.length) this._m.detachedError()
     if (typeof value !== this._vt) value = coerce(value, this._vt)
     ;(ta as unknown as unknown[])[e] = value
+  }
+
+  /**
+   * @internal Indirect views whose only pointer axis is the first (a T** such as rows of
+   * TypedArrays or a C double**): each row resolves once to a TypedArray aliasing it, then
+   * elements are read at TypedArray speed.
+   */
+  _getRow(i: number, j: number, k: number, l: number): unknown {
+    if (this._released) this._checkUsable()
+    if (i < 0) i += this._s0
+    if (i >>> 0 !== i || i >= this._s0) outOfBounds(0)
+    let row: TypedArray | null = this._rowTA[i]
+    const n = this.ndim
+    if (row === undefined) {
+      row = this._resolveRow(i)
+      if (row === null) return this._getSlow([i, j, k, l].slice(0, n))
+    }
+    let e = this._rowEo[i]
+    if (j < 0) j += this._s1
+    if (j >>> 0 !== j || j >= this._s1) outOfBounds(1)
+    e += j * this._e1
+    if (n > 2) {
+      if (k < 0) k += this._s2
+      if (k >>> 0 !== k || k >= this._s2) outOfBounds(2)
+      e += k * this._e2
+      if (n > 3) {
+        if (l < 0) l += this._s3
+        if (l >>> 0 !== l || l >= this._s3) outOfBounds(3)
+        e += l * this._e3
+      }
+    }
+    const x = row[e]
+    if (x === undefined) this._m.detachedError()
+    return x
+  }
+
+  /** @internal set() on a T** view: the index arithmetic of _getRow, then a typed store. */
+  _setRow(n: number, i: number, j: number, k: unknown, l: unknown, m: unknown): void {
+    if (this._released) this._checkUsable()
+    if (i < 0) i += this._s0
+    if (i >>> 0 !== i || i >= this._s0) outOfBounds(0)
+    let row: TypedArray | null = this._rowTA[i]
+    if (row === undefined) {
+      row = this._resolveRow(i)
+      if (row === null) return this._setSlow([i, j, k, l, m].slice(0, n + 1))
+    }
+    let e = this._rowEo[i]
+    if (j < 0) j += this._s1
+    if (j >>> 0 !== j || j >= this._s1) outOfBounds(1)
+    e += j * this._e1
+    let value: unknown = k
+    if (n > 2) {
+      let c = k as number
+      if (c < 0) c += this._s2
+      if (c >>> 0 !== c || c >= this._s2) outOfBounds(2)
+      e += c * this._e2
+      value = l
+      if (n > 3) {
+        let d = l as number
+        if (d < 0) d += this._s3
+        if (d >>> 0 !== d || d >= this._s3) outOfBounds(3)
+        e += d * this._e3
+        value = m
+      }
+    }
+    if (e >= row.length) this._m.detachedError()
+    if (typeof value !== this._vt) value = coerce(value, this._vt)
+    ;(row as unknown as unknown[])[e] = value
+  }
+
+  /** @internal resolves row i of a T** view to a TypedArray over the row's memory. */
+  _resolveRow(i: number): TypedArray | null {
+    this._checkUsable()
+    const loc = derefPointer(this._m, this._off + i * this.strides[0], this.suboffsets[0])
+    const bpe = this.itemsize
+    if (loc.offset % bpe !== 0) {
+      // A row that does not line up with TypedArray elements: this view uses DataView reads.
+      this._rowsOk = false
+      return null
+    }
+    const ta = loc.memory.typedArray(this._dt.ctor!)
+    this._rowTA[i] = ta
+    this._rowEo[i] = loc.offset / bpe
+    return ta
   }
 
   /** @internal any ndim, any memory: checks indices, then reads through the element's location. */
@@ -367,7 +477,7 @@ export class MemoryView<T = unknown> {
     this._checkUsable()
     const out = hooks.newArray!(this.shape.slice(), this.format, mode) as MemoryView<T>
     out._typeName = this._typeName?.replace(/^const /, '') ?? null
-    out._assignFrom(this)
+    out._assignFrom(this, true)
     return out
   }
 
@@ -400,13 +510,13 @@ export class MemoryView<T = unknown> {
     return this
   }
 
-  /** @internal */
-  _assignFrom(src: MemoryView): void {
+  /** @internal `fresh`: this view's memory was just allocated, so nothing can overlap it. */
+  _assignFrom(src: MemoryView, fresh = false): void {
     src._checkUsable()
     const b = broadcastTo(src, this.shape)
     if (b.size === 0) return
     if (hooks.assign !== null && hooks.assign(this, b)) return
-    const source = mayOverlap(this, b) ? b.copy() : b
+    const source = !fresh && mayOverlap(this, b) ? b.copy() : b
     const same = source._dt.format === this._dt.format
     const dstIt = elementLocations(this)
     const srcIt = elementLocations(source)
@@ -502,6 +612,7 @@ export class MemoryView<T = unknown> {
       throw new BufferError(`memoryview has ${this._exports} exported buffer${this._exports === 1 ? '' : 's'}`, 'ERR_MEMVIEW_EXPORTED')
     this._released = true
     this._ta = null
+    this._rowsOk = false
   }
 
   [Symbol.dispose](): void {
@@ -600,7 +711,8 @@ export function derefPointer(mem: Memory, off: number, sub: number): { memory: M
   const address = mem.view().getBigUint64(off, LITTLE)
   if (address === 0n) fail('ERR_MEMVIEW_SOURCE', 'NULL pointer in an indirect dimension')
   if (mem.resolver === null) fail('ERR_MEMVIEW_SOURCE', 'memory holds no resolvable pointer table')
-  return mem.resolver(address + BigInt(sub), 0, 0)
+  const block = mem.resolver(address)
+  return { memory: block.memory, offset: block.offset + sub }
 }
 
 function derefSpace(space: unknown, off: number, sub: number): { space: unknown; offset: number } {

@@ -68,6 +68,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
   InitMemory(env, exports);
   InitFormat(env, exports);
+  InitRequest(env, exports);
   return exports;
 }
 

@@ -96,7 +96,9 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
     ctx = reinterpret_cast<void *>(faddr);
   }
   mv::Owner *o = mv::Owner::adopt(reinterpret_cast<void *>(addr), n, fn, ctx);
-  return OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
+  Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
+  OwnerHandle::Unwrap(h)->MarkForeign();
+  return h;
 }
 
 // addressOf(arrayBuffer | view) -> bigint address of its first byte (unsafe by nature).

@@ -15,6 +15,7 @@ Napi::Function OwnerHandle::Init(Napi::Env env) {
   return DefineClass(env, "OwnerHandle",
                      {
                          InstanceMethod<&OwnerHandle::Buffer>("buffer"),
+                         InstanceMethod<&OwnerHandle::Alias>("alias"),
                          InstanceMethod<&OwnerHandle::Free>("free"),
                          InstanceMethod<&OwnerHandle::Steal>("steal"),
                          InstanceAccessor<&OwnerHandle::Address>("address"),
@@ -56,9 +57,28 @@ Napi::Value OwnerHandle::Buffer(const Napi::CallbackInfo &info) {
   int64_t length = info.Length() > 1 ? info[1].As<Napi::Number>().Int64Value() : owner_->size() - offset;
   if (offset < 0 || length < 0 || offset > owner_->size() || length > owner_->size() - offset)
     return ThrowCoded(env, "ERR_MEMVIEW_EXTENT", "window outside the owner's memory", ErrKind::range);
+  return MakeBuffer(env, owner_->data() + offset, length);
+}
+
+// alias(address, length): an ArrayBuffer over memory a pointer table of this (foreign) owner
+// points to. Unsafe by nature, like fromPointer itself: refused for memory memview allocated.
+Napi::Value OwnerHandle::Alias(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
+  if (!foreign_)
+    return ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED", "only foreign memory (fromPointer) has pointer tables to follow", ErrKind::type);
+  uintptr_t addr;
+  if (!ReadAddress(info[0], &addr)) return env.Undefined();
+  int64_t length = info[1].As<Napi::Number>().Int64Value();
+  if (addr == 0 || length < 0) return ThrowCoded(env, "ERR_MEMVIEW_SOURCE", "NULL pointer in an indirect dimension", ErrKind::type);
+  return MakeBuffer(env, reinterpret_cast<char *>(addr), length);
+}
+
+// An external ArrayBuffer over [data, data + length) holding one owner reference.
+Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
   napi_value ab;
   owner_->retain();
-  napi_status st = napi_create_external_arraybuffer(env, owner_->data() + offset, size_t(length), release_owner,
+  napi_status st = napi_create_external_arraybuffer(env, data, size_t(length), release_owner,
                                                     owner_, &ab);
   if (st != napi_ok) {
     owner_->release();

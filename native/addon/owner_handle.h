@@ -25,9 +25,12 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   bool freed() const { return owner_ == nullptr; }
   // Remembers a buffer over this memory made elsewhere, so free() detaches it too.
   void Track(Napi::ArrayBuffer ab) { buffers_.push_back(Napi::Weak(ab)); }
+  // Foreign memory (fromPointer): its pointer tables may be followed to other addresses.
+  void MarkForeign() { foreign_ = true; }
 
  private:
   Napi::Value Buffer(const Napi::CallbackInfo &info);
+  Napi::Value Alias(const Napi::CallbackInfo &info);
   Napi::Value Free(const Napi::CallbackInfo &info);
   Napi::Value Steal(const Napi::CallbackInfo &info);
   Napi::Value Address(const Napi::CallbackInfo &info);
@@ -38,7 +41,10 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
 
   void DetachAll(Napi::Env env);
 
+  Napi::Value MakeBuffer(Napi::Env env, char *data, int64_t length);
+
   mv::Owner *owner_ = nullptr;
+  bool foreign_ = false;
   // Weak references to every ArrayBuffer handed out, so free() can detach them first.
   std::vector<Napi::Reference<Napi::ArrayBuffer>> buffers_;
 };
