@@ -438,8 +438,14 @@ bool Parser::parse_item(int depth, Item *item) {
   }
 
   int64_t total = base_size;
-  for (int64_t d : dims)
-    if (!checked_mul(total, d, &total)) return fail(type_pos, "Total format size too large");
+  bool empty = false;
+  for (int64_t d : dims) empty = empty || d == 0;
+  if (empty) {
+    total = 0;  // a zero extent makes any other extent harmless
+  } else {
+    for (int64_t d : dims)
+      if (!checked_mul(total, d, &total)) return fail(type_pos, "Total format size too large");
+  }
 
   if (!base) {  // unnamed padding: occupies bytes, no field
     item->type = nullptr;
