@@ -2,6 +2,7 @@
 import { type ViewOptions, makeTypedView } from './acquire'
 import { fail } from './errors'
 import './indirect' // registers rows of TypedArrays as a view source
+import './share' // registers share() descriptors as a view source
 import { native } from './native'
 import type { ViewOf } from './types'
 import type { MemoryView } from './view'
@@ -14,8 +15,19 @@ export { ELLIPSIS, NEWAXIS, slice, SliceItem, type IndexItem } from './indexing'
 export { parseDeclaration, type Declaration } from './declaration'
 export type { ViewOptions } from './acquire'
 export { typed } from './typed'
+export type { ShareDescriptor } from './share'
 export type { ArgOf, ArgsOf, DeclElement, ElementOf, ReadonlyMemoryView, ViewOf } from './types'
 export type { TypedArray } from './format'
+export {
+  BUFFER,
+  RELEASE_BUFFER,
+  PyBUF,
+  BufferInfo,
+  getBuffer,
+  exports,
+  type BufferDescription,
+  type Exporter,
+} from './protocol'
 
 /**
  * A memoryview over `source`, typed by a Cython declaration and checked at runtime, or untyped

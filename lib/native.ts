@@ -8,6 +8,7 @@ export interface OwnerHandle {
   buffer(offset?: number, length?: number): ArrayBuffer
   /** An ArrayBuffer over another address a foreign owner's pointer table points to (unsafe). */
   alias(address: bigint, length: number): ArrayBuffer
+  share(): { id: bigint; foreign: boolean }
   free(): void
   steal(): bigint | null
   readonly address: bigint | null
@@ -25,6 +26,8 @@ export interface NativeAddon {
   adopt(address: bigint, nbytes: number, free?: bigint | ((ptr: bigint) => void)): OwnerHandle
   addressOf(buf: ArrayBuffer | SharedArrayBuffer | ArrayBufferView): bigint
   capabilities(): { externalBuffers: boolean; forcedCopy: boolean }
+  adoptShared(ticket: bigint, foreign: boolean): OwnerHandle
+  outstandingShares(): number
   liveOwners(): number
   parseFormat(format: string): string
   testing: { malloc(n: number): bigint; freeAddress(): bigint; freeCount(): number }

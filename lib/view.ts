@@ -4,6 +4,7 @@
 // never a copy and never a native call.
 import { inspect } from 'node:util'
 
+import { castView } from './cast'
 import { BufferError, fail } from './errors'
 import { type DType, type TypedArray, dtypeOf } from './format'
 import {
@@ -42,6 +43,7 @@ export const hooks = {
   newArray: null as null | ((shape: number[], format: string, mode: 'c' | 'fortran') => MemoryView),
   assign: null as null | ((dst: MemoryView, src: MemoryView) => boolean),
   fill: null as null | ((dst: MemoryView, value: unknown) => boolean),
+  share: null as null | ((v: MemoryView) => unknown),
 }
 
 const EMPTY_ROWS: TypedArray[] = []
@@ -600,6 +602,18 @@ export class MemoryView<T = unknown> {
     const out = new ctor(this.size)
     new Uint8Array(out.buffer).set(bytes)
     return out
+  }
+
+  /** memoryview.cast: the bytes of a C-contiguous view as another format and/or shape (lib/cast.ts). */
+  cast<U = unknown>(format: string, shape?: readonly number[]): MemoryView<U> { return castView<U>(this, format, shape) }
+
+  /**
+   * A structured-clonable descriptor of this view: `view(descriptor)` in another worker_thread
+   * sees the same memory (SharedArrayBuffer or memview/native memory). Each descriptor of native
+   * memory makes one view; the memory lives until the last view in any thread is gone.
+   */
+  share(): import('./share').ShareDescriptor {
+    return hooks.share!(this) as import('./share').ShareDescriptor
   }
 
   // ---- lifetime -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include "addon.h"
 #include "owner_handle.h"
+#include "share_registry.h"
 
 namespace mvaddon {
 
@@ -124,6 +125,25 @@ Napi::Value AddressOf(const Napi::CallbackInfo &info) {
   return Napi::BigInt::New(env, uint64_t(reinterpret_cast<uintptr_t>(data)));
 }
 
+// adoptShared(id, foreign) -> OwnerHandle over memory another thread shared (its ticket's
+// reference is taken over). Each ticket works once.
+Napi::Value AdoptShared(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsBigInt()) return ThrowCoded(env, "ERR_MEMVIEW_SOURCE", "not a share() descriptor", ErrKind::type);
+  bool lossless = false;
+  uint64_t id = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+  mv::Owner *o = lossless ? ShareRegistry::Redeem(id) : nullptr;
+  if (!o)
+    return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "this share() descriptor was already used (each one makes one view; call share() per recipient)", ErrKind::buffer);
+  Napi::Object h = OwnerHandle::Wrap(env, o, true);
+  if (info[1].ToBoolean()) OwnerHandle::Unwrap(h)->MarkForeign();
+  return h;
+}
+
+Napi::Value OutstandingShares(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(ShareRegistry::Outstanding()));
+}
+
 Napi::Value Capabilities(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -173,6 +193,8 @@ void InitMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("adopt", Napi::Function::New<Adopt>(env, "adopt"));
   exports.Set("addressOf", Napi::Function::New<AddressOf>(env, "addressOf"));
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
+  exports.Set("adoptShared", Napi::Function::New<AdoptShared>(env, "adoptShared"));
+  exports.Set("outstandingShares", Napi::Function::New<OutstandingShares>(env, "outstandingShares"));
   exports.Set("liveOwners", Napi::Function::New<LiveOwners>(env, "liveOwners"));
   Napi::Object test = Napi::Object::New(env);
   test.Set("malloc", Napi::Function::New<TestMalloc>(env, "malloc"));

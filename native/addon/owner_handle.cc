@@ -1,6 +1,7 @@
 #include "owner_handle.h"
 
 #include "addon.h"
+#include "share_registry.h"
 
 namespace mvaddon {
 
@@ -16,6 +17,7 @@ Napi::Function OwnerHandle::Init(Napi::Env env) {
                      {
                          InstanceMethod<&OwnerHandle::Buffer>("buffer"),
                          InstanceMethod<&OwnerHandle::Alias>("alias"),
+                         InstanceMethod<&OwnerHandle::Share>("share"),
                          InstanceMethod<&OwnerHandle::Free>("free"),
                          InstanceMethod<&OwnerHandle::Steal>("steal"),
                          InstanceAccessor<&OwnerHandle::Address>("address"),
@@ -94,6 +96,17 @@ Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
   buffers_ = std::move(live);
   buffers_.push_back(Napi::Weak(buf));
   return buf;
+}
+
+// share(): a ticket another thread turns into its own handle (adoptShared). The ticket holds one
+// owner reference until it is redeemed, so the memory outlives this thread's views.
+Napi::Value OwnerHandle::Share(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
+  Napi::Object ticket = Napi::Object::New(env);
+  ticket.Set("id", Napi::BigInt::New(env, ShareRegistry::Deposit(owner_)));
+  ticket.Set("foreign", Napi::Boolean::New(env, foreign_));
+  return ticket;
 }
 
 void OwnerHandle::DetachAll(Napi::Env env) {

@@ -31,6 +31,7 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
  private:
   Napi::Value Buffer(const Napi::CallbackInfo &info);
   Napi::Value Alias(const Napi::CallbackInfo &info);
+  Napi::Value Share(const Napi::CallbackInfo &info);
   Napi::Value Free(const Napi::CallbackInfo &info);
   Napi::Value Steal(const Napi::CallbackInfo &info);
   Napi::Value Address(const Napi::CallbackInfo &info);
