@@ -65,15 +65,13 @@ function acquireRows(rows: unknown[]): Acquired {
   }
   const dtype = dtypeOf(formatOfTypedArray(first as TypedArray)!)
   const kept = (rows as TypedArray[]).slice() // the caller may mutate their array later
-  const table = new BigUint64Array(kept.length)
+  // Built natively, so kernels know it for a table memview made (and check its rows each time).
+  const tableBuffer = native.makeRowTable(kept)
+  const table = new BigUint64Array(tableBuffer)
   const regions = new Regions()
-  kept.forEach((row, i) => {
-    const address = native.addressOf(row)
-    table[i] = address
-    regions.add(address, row.byteLength, memoryOfBuffer(row.buffer as ArrayBuffer), row.byteOffset)
-  })
+  kept.forEach((row, i) => regions.add(table[i], row.byteLength, memoryOfBuffer(row.buffer as ArrayBuffer), row.byteOffset))
   regions.seal()
-  const mem = new Memory(table.buffer, null, false)
+  const mem = new Memory(tableBuffer, null, false)
   mem.resolver = (address) => regions.resolve(address)
   mem.keep = kept
   mem.checkPointees = () => {

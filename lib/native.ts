@@ -30,6 +30,8 @@ export interface NativeAddon {
   outstandingShares(): number
   liveOwners(): number
   parseFormat(format: string): string
+  kernel(spec: object, async: boolean): unknown
+  makeRowTable(rows: ArrayBufferView[]): ArrayBuffer
   testing: { malloc(n: number): bigint; freeAddress(): bigint; freeCount(): number }
   [name: string]: unknown
 }

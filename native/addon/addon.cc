@@ -68,6 +68,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
   InitMemory(env, exports);
   InitFormat(env, exports);
+  InitKernels(env, exports);
+  InitTables(env, exports);
   InitRequest(env, exports);
   return exports;
 }

@@ -29,6 +29,8 @@ bool ReadAddress(Napi::Value v, uintptr_t *out);
 // Module parts register their functions on exports.
 void InitMemory(Napi::Env env, Napi::Object exports);
 void InitFormat(Napi::Env env, Napi::Object exports);
+void InitKernels(Napi::Env env, Napi::Object exports);
+void InitTables(Napi::Env env, Napi::Object exports);
 void InitRequest(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports);

@@ -2,6 +2,7 @@
 
 #include "addon.h"
 #include "share_registry.h"
+#include "tables.h"
 
 namespace mvaddon {
 
@@ -89,6 +90,7 @@ Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
     return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "could not create an ArrayBuffer over native memory", ErrKind::buffer);
   }
   Napi::ArrayBuffer buf(env, ab);
+  if (foreign_) TagForeignBuffer(env, buf);  // its pointer tables may be followed by kernels
   // Drop references to buffers already collected, so the list stays small.
   std::vector<Napi::Reference<Napi::ArrayBuffer>> live;
   for (auto &r : buffers_)

@@ -1,0 +1,27 @@
+// Pointer tables the kernels may follow. A slice with pointer axes is only run natively when its
+// table is one memview made: a rows table built here from TypedArrays (validated against the
+// rows before every use) or memory of a foreign owner (fromPointer, unsafe by contract). Both are
+// marked with type tags JS cannot forge.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+
+namespace mvaddon {
+
+// Tags an ArrayBuffer over foreign memory (fromPointer): its pointers are the caller's promise.
+void TagForeignBuffer(Napi::Env env, Napi::Value ab);
+
+enum class TableKind { none, rows, foreign };
+
+// What kind of pointer table `buf` (the ArrayBuffer under a slice) is.
+TableKind TableKindOf(Napi::Env env, Napi::Value buf);
+
+// For a rows table: checks every row is still attached and long enough for bytes [lo, hi]
+// relative to each row's start, and that the table still holds the row addresses.
+bool RowsTableValid(Napi::Env env, Napi::Value buf, int64_t lo, int64_t hi, std::string *why);
+
+void InitTables(Napi::Env env, Napi::Object exports);
+
+}  // namespace mvaddon
