@@ -189,7 +189,7 @@ const backstop = new FinalizationRegistry<Lease>((l) => {
  *
  * @example const info = getBuffer(v); exports(v) // 1
  */
-export function exports(obj: unknown): number {
+function exportCount(obj: unknown): number {
   if (obj instanceof MemoryView) return obj._exports
   if (obj instanceof CyArray) return obj.memview._exports
   return isObject(obj) ? (counts.get(obj) ?? 0) : 0
@@ -442,3 +442,6 @@ Object.defineProperty(CyArray.prototype, BUFFER, {
   writable: true,
   configurable: true,
 })
+
+// `exports` is the name DESIGN.md gives; a CommonJS module cannot declare it at top level.
+export { exportCount as exports }

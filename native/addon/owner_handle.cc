@@ -1,5 +1,7 @@
 #include "owner_handle.h"
 
+#include <cstring>
+
 #include "addon.h"
 #include "share_registry.h"
 #include "tables.h"
@@ -77,8 +79,17 @@ Napi::Value OwnerHandle::Alias(const Napi::CallbackInfo &info) {
   return MakeBuffer(env, reinterpret_cast<char *>(addr), length);
 }
 
-// An external ArrayBuffer over [data, data + length) holding one owner reference.
+// An external ArrayBuffer over [data, data + length) holding one owner reference. Where the
+// runtime refuses external buffers (Electron's sandbox, or MEMVIEW_NO_EXTERNAL=1 to test that
+// path), foreign memory is copied into a JS ArrayBuffer instead; the handle's zeroCopy is false.
 Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
+  if (State(env).force_copy || !State(env).external_buffers) {
+    Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, size_t(length));
+    if (env.IsExceptionPending()) return env.Undefined();
+    if (length > 0) std::memcpy(copy.Data(), data, size_t(length));
+    buffers_.push_back(Napi::Weak(copy));
+    return copy;
+  }
   napi_value ab;
   owner_->retain();
   napi_status st = napi_create_external_arraybuffer(env, data, size_t(length), release_owner,
