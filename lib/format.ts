@@ -88,7 +88,7 @@ function makeDType(format: string, node: FormatNode, itemsize: number): DType {
     group: groupOf(code),
     ctor,
     read: reader(node),
-    write: writer(node),
+    write: node.kind === 'scalar' ? writer(node) : allOrNothing(writer(node), itemsize),
   })
 }
 
@@ -277,6 +277,20 @@ function writer(node: FormatNode): Writer {
       }
       return (dv, o, v) => writeDim(dv, o, 0, v)
     }
+  }
+}
+
+/**
+ * A struct or sub-array element is written all or nothing, as NumPy's setitem: the value is encoded
+ * into a copy of the element's bytes (so padding keeps its bytes), then copied in. A bad field
+ * (missing, wrong type, wrong sub-array length) leaves the element as it was.
+ */
+function allOrNothing(write: Writer, size: number): Writer {
+  return (dv, o, v) => {
+    const start = dv.byteOffset + o
+    const scratch = new DataView(dv.buffer.slice(start, start + size))
+    write(scratch, 0, v)
+    new Uint8Array(dv.buffer, start, size).set(new Uint8Array(scratch.buffer))
   }
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 
 #include "addon.h"
 #include "owner_handle.h"
@@ -97,6 +98,7 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
     ctx = reinterpret_cast<void *>(faddr);
   }
   mv::Owner *o = mv::Owner::adopt(reinterpret_cast<void *>(addr), n, fn, ctx);
+  if (fn == call_c_free) o->free_at_exit();  // JS callbacks cannot run at exit; C ones can
   Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
   OwnerHandle::Unwrap(h)->MarkForeign();
   return h;
@@ -164,6 +166,17 @@ void test_free(void *p) {
   g_test_frees.fetch_add(1);
 }
 
+// A free function that also says so on stderr, for exit-time tests in child processes.
+void test_free_loud(void *p) {
+  test_free(p);
+  static const char msg[] = "memview-test: freed\n";
+  if (write(2, msg, sizeof msg - 1) < 0) return;
+}
+
+Napi::Value TestFreeLoudAddress(const Napi::CallbackInfo &info) {
+  return Napi::BigInt::New(info.Env(), uint64_t(reinterpret_cast<uintptr_t>(&test_free_loud)));
+}
+
 Napi::Value TestMalloc(const Napi::CallbackInfo &info) {
   int64_t n;
   if (!ReadByteLength(info[0], &n)) return info.Env().Undefined();
@@ -200,6 +213,7 @@ void InitMemory(Napi::Env env, Napi::Object exports) {
   test.Set("malloc", Napi::Function::New<TestMalloc>(env, "malloc"));
   test.Set("freeAddress", Napi::Function::New<TestFreeAddress>(env, "freeAddress"));
   test.Set("freeCount", Napi::Function::New<TestFreeCount>(env, "freeCount"));
+  test.Set("freeLoudAddress", Napi::Function::New<TestFreeLoudAddress>(env, "freeLoudAddress"));
   exports.Set("testing", test);
 }
 

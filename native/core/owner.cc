@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <unordered_set>
 
 namespace mv {
 
@@ -13,6 +15,16 @@ constexpr int64_t kAlign = 64;
 
 void free_aligned(void *data, void *) { std::free(data); }
 
+// Owners whose C free callback must run at process exit if they are still alive then.
+std::mutex &exit_mu() {
+  static std::mutex m;
+  return m;
+}
+std::unordered_set<Owner *> &exit_set() {
+  static auto *s = new std::unordered_set<Owner *>();  // never destroyed: used from atexit
+  return *s;
+}
+
 }  // namespace
 
 Owner::Owner(void *data, int64_t size, Kind kind, FreeFn free, void *ctx)
@@ -20,7 +32,29 @@ Owner::Owner(void *data, int64_t size, Kind kind, FreeFn free, void *ctx)
   g_live.fetch_add(1, std::memory_order_relaxed);
 }
 
-Owner::~Owner() { g_live.fetch_sub(1, std::memory_order_relaxed); }
+Owner::~Owner() {
+  if (at_exit_) {
+    std::lock_guard<std::mutex> lock(exit_mu());
+    exit_set().erase(this);
+  }
+  g_live.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Owner::free_at_exit() {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    std::atexit([] {
+      std::lock_guard<std::mutex> lock(exit_mu());
+      for (Owner *o : exit_set()) {
+        FreeFn fn = o->free_.exchange(nullptr, std::memory_order_acq_rel);
+        if (fn) fn(o->data_, o->ctx_);
+      }
+    });
+  });
+  std::lock_guard<std::mutex> lock(exit_mu());
+  at_exit_ = true;
+  exit_set().insert(this);
+}
 
 Owner *Owner::allocate(int64_t nbytes, bool zero) {
   if (nbytes < 0) return nullptr;

@@ -40,6 +40,10 @@ class Owner {
   // Live owners and frees performed, for leak tests.
   static int64_t live_count() noexcept;
 
+  // Asks for the free callback to run at process exit (std::atexit) if the owner is still alive
+  // then: for C callbacks, which may run anywhere. Still exactly once: whichever comes first.
+  void free_at_exit();
+
   Owner(const Owner &) = delete;
   Owner &operator=(const Owner &) = delete;
 
@@ -53,6 +57,7 @@ class Owner {
   std::atomic<FreeFn> free_;
   void *ctx_;
   std::atomic<int64_t> refs_{1};
+  bool at_exit_ = false;
 };
 
 // Holds one reference for a scope (RAII), for C++ callers such as kernels running off-thread.
