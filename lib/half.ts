@@ -1,7 +1,8 @@
 // IEEE 754 binary16 ('e') <-> number, since Node 20 has no Float16Array.
 
-const f32 = new Float32Array(1)
-const u32 = new Uint32Array(f32.buffer)
+const f64 = new Float64Array(1)
+const hi32 = new Uint32Array(f64.buffer)
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0 // the word holding sign and exponent
 
 /** Decodes the 16 bits of a half-precision float. */
 export function decodeHalf(h: number): number {
@@ -13,36 +14,27 @@ export function decodeHalf(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15)
 }
 
-/** Encodes a number as half-precision bits, rounding to nearest even as NumPy does. */
+/** Encodes a number as half-precision bits, rounding once, to nearest even, straight from the
+ * double (as NumPy's npy_double_to_half; going through float32 first would round twice). */
 export function encodeHalf(x: number): number {
-  f32[0] = x // first to float32 (exact for every half), then round the mantissa
-  const bits = u32[0]
-  const sign = (bits >>> 16) & 0x8000
-  const exp = (bits >>> 23) & 0xff
-  let mant = bits & 0x7fffff
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0)
   if (Number.isNaN(x)) return 0x7e00
-  let e = exp - 127 + 15
-  if (e >= 31) return sign | 0x7c00
-  if (e <= 0) {
-    if (e < -10) return sign
-    mant |= 0x800000
-    const shift = 14 - e
-    const half = 1 << (shift - 1)
-    let m = mant >>> shift
-    const rest = mant & ((1 << shift) - 1)
-    if (rest > half || (rest === half && (m & 1))) m++
-    return sign | m
+  f64[0] = x
+  const hi = hi32[HI]
+  const sign = (hi >>> 16) & 0x8000
+  const e = ((hi >>> 20) & 0x7ff) - 1023 + 15 // the half's biased exponent, before rounding
+  if (e >= 31) return sign | 0x7c00 // too large, or infinite
+  const a = Math.abs(x)
+  // Scale so the half's last mantissa bit is the units place: exact (a power of two), then round.
+  const q = e <= 0 ? a * 2 ** 24 : a * 2 ** (25 - e)
+  let m = Math.floor(q)
+  const rest = q - m
+  if (rest > 0.5 || (rest === 0.5 && (m & 1) === 1)) m++
+  if (e <= 0) return sign | m // subnormal (m === 1024 is the smallest normal's encoding, as it should)
+  let exp = e
+  if (m === 2048) {
+    m = 1024
+    exp++
+    if (exp >= 31) return sign | 0x7c00
   }
-  let m = mant >>> 13
-  const rest = mant & 0x1fff
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1))) {
-    m++
-    if (m === 0x400) {
-      m = 0
-      e++
-      if (e >= 31) return sign | 0x7c00
-    }
-  }
-  return sign | (e << 10) | m
+  return sign | (exp << 10) | (m - 1024)
 }
