@@ -1,6 +1,8 @@
 // memview: Cython-style typed memoryviews and PEP 3118 buffers for Node.js.
 import { type ViewOptions, makeTypedView } from './acquire'
 import { fail } from './errors'
+import { constants as bufferConstants } from 'node:buffer'
+
 import './indirect' // registers rows of TypedArrays as a view source
 import './share' // registers share() descriptors as a view source
 import { native } from './native'
@@ -47,8 +49,17 @@ export function view(a: unknown, b?: unknown, c?: unknown): MemoryView {
   return makeTypedView(null, a, (b ?? {}) as ViewOptions)
 }
 
-/** What this runtime allows (external buffers; a copy fallback otherwise). */
-export const capabilities = Object.freeze(native.capabilities())
+/**
+ * What this runtime allows, and what memview does about it: externalBuffers false (Electron's V8
+ * sandbox) makes array() live in JS memory and fromPointer copy (v.zeroCopy false);
+ * externalSharedArrayBuffers is false on Node 20 (no Node-API for it), so native memory crosses
+ * threads through share() tickets; maxArrayBufferLength bounds one view's memory.
+ */
+export const capabilities = Object.freeze({
+  ...native.capabilities(),
+  externalSharedArrayBuffers: false,
+  maxArrayBufferLength: bufferConstants.MAX_LENGTH,
+})
 
 /** Internal counters for leak tests and diagnostics. */
 export const diagnostics = {

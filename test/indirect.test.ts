@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import koffi from 'koffi'
 
-import { type MemoryView, fromPointer, view } from '../lib/index'
+import { type MemoryView, addressOf, fromPointer, view } from '../lib/index'
 import { CLIB } from './global-setup'
 import { codeOf, collectUntil, settle } from './helpers'
 
@@ -19,6 +19,9 @@ const c = {
   freeInt3Fn: lib.func('uintptr_t mvt_free_int3_fn(void)'),
   tableWithNull: lib.func('void *mvt_table_with_null(int, int)'),
   freeTable: lib.func('void mvt_free_double_table(void *)'),
+  flatGet: lib.func('int32_t mvt_flat_get(void *, int)'),
+  flat: lib.func('void *mvt_flat(int)'),
+  freeFlatFn: lib.func('uintptr_t mvt_free_flat_fn(void)'),
 }
 const addr = (p: unknown): bigint => BigInt(koffi.address(p as never) as bigint)
 const frees = (): number => Number(c.frees())
@@ -87,6 +90,22 @@ describe('rows of TypedArrays: a T** view', () => {
     expect(w.get(0, 1)).toBe(2)
     expect(codeOf(() => w.get(1, 0))).toBe('ERR_MEMVIEW_DETACHED')
     expect(codeOf(() => w.tolist())).toBe('ERR_MEMVIEW_DETACHED')
+  })
+})
+
+describe('koffi interop', () => {
+  it("C reads a view's memory through addressOf, and a C-returned pointer becomes a view", async () => {
+    const v = view<number>('int[:]', new Int32Array([5, 6, 7, 8]))
+    expect(c.flatGet(addressOf(v.at('1:') as MemoryView), 1)).toBe(7)
+    const before = frees()
+    ;(() => {
+      const p = c.flat(6) // koffi returns the pointer as a bigint
+      const w = fromPointer(p as bigint, 'int32_t[:6]', { free: BigInt(c.freeFlatFn()) }) as MemoryView<number>
+      expect(w.tolist()).toEqual([0, 1, 2, 3, 4, 5])
+      w.set(5, 50)
+      expect(c.flatGet(p, 5)).toBe(50)
+    })()
+    expect(await collectUntil(() => frees() >= before + 1)).toBe(true)
   })
 })
 

@@ -46,7 +46,11 @@ bool ReadAddress(Napi::Value v, uintptr_t *out) {
       return true;
     }
   }
-  ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "a pointer must be a bigint address", ErrKind::type);
+  if (v.IsExternal()) {  // pointer objects of FFI libraries (koffi 2, ref-napi) are Externals
+    *out = reinterpret_cast<uintptr_t>(v.As<Napi::External<void>>().Data());
+    return true;
+  }
+  ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "a pointer must be a bigint address (or an FFI pointer External)", ErrKind::type);
   return false;
 }
 

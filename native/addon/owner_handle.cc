@@ -10,6 +10,9 @@ namespace mvaddon {
 
 namespace {
 
+// Node 20's largest Buffer/TypedArray (buffer.constants.MAX_LENGTH); Node 22 lifts it.
+constexpr int64_t kMaxBufferBytes = int64_t(1) << 32;
+
 // Finalizer of an aliasing ArrayBuffer: drops the reference the buffer held.
 void release_owner(napi_env, void *, void *hint) { static_cast<mv::Owner *>(hint)->release(); }
 
@@ -83,6 +86,10 @@ Napi::Value OwnerHandle::Alias(const Napi::CallbackInfo &info) {
 // runtime refuses external buffers (Electron's sandbox, or MEMVIEW_NO_EXTERNAL=1 to test that
 // path), foreign memory is copied into a JS ArrayBuffer instead; the handle's zeroCopy is false.
 Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
+  if (length > kMaxBufferBytes)
+    return ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED",
+                      "this runtime's ArrayBuffers hold at most 2^32 bytes; views over larger native regions are not supported yet",
+                      ErrKind::type);
   if (State(env).force_copy || !State(env).external_buffers) {
     Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, size_t(length));
     if (env.IsExceptionPending()) return env.Undefined();
