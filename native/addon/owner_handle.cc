@@ -13,10 +13,17 @@ namespace {
 // Node 20's largest Buffer/TypedArray (buffer.constants.MAX_LENGTH); Node 22 lifts it.
 constexpr int64_t kMaxBufferBytes = int64_t(1) << 32;
 
-// Finalizer of an aliasing ArrayBuffer: drops the reference the buffer held.
-void release_owner(napi_env, void *, void *hint) { static_cast<mv::Owner *>(hint)->release(); }
 
 }  // namespace
+
+// Finalizer of an aliasing ArrayBuffer: drops the reference it held, unless free() already did.
+// Both run on the JS thread that made the buffer.
+void OwnerHandle::ReleaseLink(napi_env, void *, void *hint) {
+  auto *link = static_cast<std::shared_ptr<BufferLink> *>(hint);
+  if ((*link)->owner) (*link)->owner->release();
+  (*link)->owner = nullptr;
+  delete link;
+}
 
 Napi::Function OwnerHandle::Init(Napi::Env env) {
   return DefineClass(env, "OwnerHandle",
@@ -94,14 +101,16 @@ Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
     Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, size_t(length));
     if (env.IsExceptionPending()) return env.Undefined();
     if (length > 0) std::memcpy(copy.Data(), data, size_t(length));
-    buffers_.push_back(Napi::Weak(copy));
+    buffers_.push_back({Napi::Weak(copy), nullptr});
     return copy;
   }
   napi_value ab;
   owner_->retain();
-  napi_status st = napi_create_external_arraybuffer(env, data, size_t(length), release_owner,
-                                                    owner_, &ab);
+  auto link = std::make_shared<BufferLink>(BufferLink{owner_});
+  auto *hint = new std::shared_ptr<BufferLink>(link);
+  napi_status st = napi_create_external_arraybuffer(env, data, size_t(length), ReleaseLink, hint, &ab);
   if (st != napi_ok) {
+    delete hint;
     owner_->release();
     if (st == napi_no_external_buffers_allowed)
       return ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED", "this runtime refuses external ArrayBuffers", ErrKind::type);
@@ -109,12 +118,12 @@ Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
   }
   Napi::ArrayBuffer buf(env, ab);
   if (foreign_) TagForeignBuffer(env, buf);  // its pointer tables may be followed by kernels
-  // Drop references to buffers already collected, so the list stays small.
-  std::vector<Napi::Reference<Napi::ArrayBuffer>> live;
-  for (auto &r : buffers_)
-    if (!r.Value().IsEmpty()) live.push_back(std::move(r));
+  // Forget buffers already collected and finalized, so the list stays small.
+  std::vector<Tracked> live;
+  for (auto &t : buffers_)
+    if (!t.buffer.Value().IsEmpty() || (t.link && t.link->owner)) live.push_back(std::move(t));
   buffers_ = std::move(live);
-  buffers_.push_back(Napi::Weak(buf));
+  buffers_.push_back({Napi::Weak(buf), link});
   return buf;
 }
 
@@ -130,9 +139,14 @@ Napi::Value OwnerHandle::Share(const Napi::CallbackInfo &info) {
 }
 
 void OwnerHandle::DetachAll(Napi::Env env) {
-  for (auto &r : buffers_) {
-    Napi::ArrayBuffer ab = r.Value();
+  for (auto &t : buffers_) {
+    Napi::ArrayBuffer ab = t.buffer.Value();
     if (!ab.IsEmpty() && !ab.IsDetached()) napi_detach_arraybuffer(env, ab);
+    // The buffer can no longer reach the memory: its reference goes now, not at its finalizer.
+    if (t.link && t.link->owner) {
+      t.link->owner->release();
+      t.link->owner = nullptr;
+    }
   }
   buffers_.clear();
 }

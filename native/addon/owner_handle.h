@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <memory>
 #include <vector>
 
 #include "owner.h"
@@ -24,7 +25,7 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   mv::Owner *owner() const { return owner_; }
   bool freed() const { return owner_ == nullptr; }
   // Remembers a buffer over this memory made elsewhere, so free() detaches it too.
-  void Track(Napi::ArrayBuffer ab) { buffers_.push_back(Napi::Weak(ab)); }
+  void Track(Napi::ArrayBuffer ab) { buffers_.push_back({Napi::Weak(ab), nullptr}); }
   // Foreign memory (fromPointer): its pointer tables may be followed to other addresses.
   void MarkForeign() { foreign_ = true; }
 
@@ -46,8 +47,18 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
 
   mv::Owner *owner_ = nullptr;
   bool foreign_ = false;
-  // Weak references to every ArrayBuffer handed out, so free() can detach them first.
-  std::vector<Napi::Reference<Napi::ArrayBuffer>> buffers_;
+  // The owner reference an aliasing ArrayBuffer holds. free() drops it at once (after detaching
+  // the buffer); the buffer's finalizer, whenever it runs later, drops it only if still held.
+  struct BufferLink {
+    mv::Owner *owner;
+  };
+  struct Tracked {
+    Napi::Reference<Napi::ArrayBuffer> buffer;  // weak
+    std::shared_ptr<BufferLink> link;           // null for copies (they hold no reference)
+  };
+  static void ReleaseLink(napi_env, void *, void *hint);
+  // Every ArrayBuffer handed out, so free() can detach them first.
+  std::vector<Tracked> buffers_;
 };
 
 }  // namespace mvaddon

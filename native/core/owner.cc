@@ -1,5 +1,7 @@
 #include "owner.h"
 
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -13,7 +15,8 @@ std::atomic<int64_t> g_live{0};
 
 constexpr int64_t kAlign = 64;
 
-void free_aligned(void *data, void *) { std::free(data); }
+// ctx is the block malloc returned; data is aligned inside it.
+void free_aligned(void *, void *raw) { std::free(raw); }
 
 // Owners whose C free callback must run at process exit if they are still alive then.
 std::mutex &exit_mu() {
@@ -57,15 +60,15 @@ void Owner::free_at_exit() {
 }
 
 Owner *Owner::allocate(int64_t nbytes, bool zero) {
-  if (nbytes < 0) return nullptr;
-  // aligned_alloc needs a size that is a multiple of the alignment, and never 0.
-  int64_t rounded = (nbytes + kAlign - 1) / kAlign * kAlign;
-  if (rounded == 0) rounded = kAlign;
-  if (rounded < nbytes) return nullptr;
-  void *p = std::aligned_alloc(kAlign, static_cast<size_t>(rounded));
-  if (!p) return nullptr;
-  if (zero) std::memset(p, 0, static_cast<size_t>(rounded));
-  return new Owner(p, nbytes, Kind::allocated, free_aligned, nullptr);
+  if (nbytes < 0 || nbytes > INT64_MAX - 2 * kAlign) return nullptr;
+  // malloc plus manual alignment rather than aligned_alloc: equal-sized malloc blocks are reused
+  // after free, where glibc's memalign left freed blocks unused (RSS grew in allocate/free loops).
+  void *raw = std::malloc(static_cast<size_t>(nbytes + kAlign));
+  if (!raw) return nullptr;
+  auto aligned = (reinterpret_cast<uintptr_t>(raw) + kAlign) & ~uintptr_t(kAlign - 1);
+  void *p = reinterpret_cast<void *>(aligned);
+  if (zero) std::memset(p, 0, static_cast<size_t>(nbytes));
+  return new Owner(p, nbytes, Kind::allocated, free_aligned, raw);
 }
 
 Owner *Owner::adopt(void *data, int64_t nbytes, FreeFn free, void *ctx) {
