@@ -22,6 +22,14 @@
 
 #include "iterate.h"
 
+// GCC fully unrolls a short fixed-trip loop before vectorizing, which defeats the vectorization of
+// select-based loops (min/max); keeping it rolled lets the loop vectorizer take it.
+#if defined(__GNUC__) && !defined(__clang__)
+#define MV_NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define MV_NO_UNROLL
+#endif
+
 namespace mv {
 
 using detail::Operand;
@@ -178,7 +186,8 @@ template <class I, class F> inline I saturate(F x) {
 
 template <class To, class From> inline To convert(From x) {
   if constexpr (std::is_same_v<To, From>) {
-    return x;
+    if constexpr (is_bool<To>) return bool_t{static_cast<uint8_t>(x.v != 0)};
+    else return x;
   } else if constexpr (is_cplx<From>) {
     if constexpr (is_cplx<To>) {
       using V = typename To::value_type;
@@ -399,16 +408,17 @@ KStatus conflicts(const Slice &w, const Slice &r, bool *out) {
   return KStatus::ok;
 }
 
-// Strides for a fresh buffer of the distinct elements of (ndim, shape, strides) in their memory
-// order (C order when `logical`); stride-0 (broadcast) axes, extent <= 1 axes and skip_axis get
-// stride 0. Returns the number of elements to allocate (>= 1).
+// Strides for a fresh buffer over (ndim, shape) laid out in the memory order of `strides` (C order
+// when `logical`); extent <= 1 axes and skip_axis get stride 0, and so do broadcast (stride 0)
+// axes when share_broadcast (a copy needs each distinct element once; an accumulator needs one
+// slot per index). Returns the number of elements to allocate (>= 1).
 int64_t korder_layout(int ndim, const int64_t *shape, const int64_t *strides, bool logical,
-                      int skip_axis, int64_t itemsize, int64_t *out) {
+                      int skip_axis, bool share_broadcast, int64_t itemsize, int64_t *out) {
   int order[kMaxDims];
   int m = 0;
   for (int d = 0; d < ndim; ++d) {
     out[d] = 0;
-    if (d == skip_axis || shape[d] <= 1 || strides[d] == 0) continue;
+    if (d == skip_axis || shape[d] <= 1 || (share_broadcast && strides[d] == 0)) continue;
     int j = m++;
     if (!logical)
       for (; j > 0 && detail::abs64(strides[order[j - 1]]) < detail::abs64(strides[d]); --j)
@@ -555,7 +565,7 @@ void copy_bytes(const Slice &dst, const Slice &src) {
 KStatus copy_to_temp(const Slice &x, Temp &mem, Slice *t) {
   *t = direct_like(x.ndim, x.shape, x.itemsize);
   const int64_t count =
-      korder_layout(x.ndim, x.shape, x.strides, has_pointers(x), -1, x.itemsize, t->strides);
+      korder_layout(x.ndim, x.shape, x.strides, has_pointers(x), -1, true, x.itemsize, t->strides);
   if (!mem.alloc(count, x.itemsize)) return KStatus::alloc_failed;
   t->data = static_cast<char *>(mem.mem);
   copy_bytes(*t, x);
@@ -795,15 +805,26 @@ template <class T, bool Max> inline T mm_run(int64_t n, const char *p, int64_t s
   constexpr int64_t e = sizeof(T);
   if constexpr (is_real<T>) {
     if (s == e) {
-      T a[8];
-      for (int j = 0; j < 8; ++j) a[j] = acc;
+      // 8 running extrema and 8 NaN catchers, each a compare-and-select that vectorizes (minpd,
+      // cmpunordpd); a NaN start value stays in a[] and wins the final fold.
+      T a[8], z[8];
+      for (int j = 0; j < 8; ++j) {
+        a[j] = acc;
+        z[j] = 0;
+      }
       int64_t i = 0;
       for (; i + 8 <= n; i += 8) {
         const char *q = p + i * e;
-        for (int j = 0; j < 8; ++j) a[j] = mm_step<T, Max>(a[j], ld<T>(q + j * e));
+        MV_NO_UNROLL for (int j = 0; j < 8; ++j) {
+          const T x = ld<T>(q + j * e);
+          a[j] = (Max ? x > a[j] : x < a[j]) ? x : a[j];
+          z[j] = x != x ? x : z[j];
+        }
       }
       for (; i < n; ++i) a[0] = mm_step<T, Max>(a[0], ld<T>(p + i * e));
       for (int j = 1; j < 8; ++j) a[0] = mm_step<T, Max>(a[0], a[j]);
+      for (int j = 0; j < 8; ++j)
+        if (z[j] != z[j]) return z[j];
       return a[0];
     }
     for (int64_t i = 0; i < n; ++i) acc = mm_step<T, Max>(acc, ld<T>(p + i * s));
@@ -978,12 +999,14 @@ KStatus reduce_along(const Slice &s, int axis, const Slice &out, char out_code) 
   using A = typename Op::Acc;
   constexpr int64_t ea = sizeof(A);
   const int64_t n = s.shape[axis];
-  // The accumulators: out itself when it has the accumulator type, is direct and cannot clash
-  // with s; otherwise a temporary laid out in s's memory order.
+  // The accumulators: out itself when it has the accumulator type, is direct, broadcasts no axis
+  // and cannot clash with s; otherwise a temporary laid out in s's memory order.
   int64_t full[kMaxDims];  // accumulator strides over s's axes, 0 along `axis`
   Slice acc = direct_like(out.ndim, out.shape, ea);
   Temp mem;
   bool into_out = canonical(out_code) == Op::acc_code && !has_pointers(out);
+  for (int d = 0; d < out.ndim; ++d)
+    if (out.shape[d] > 1 && out.strides[d] == 0) into_out = false;  // one slot per result
   if (into_out) {
     bool clash = false;
     const KStatus st = conflicts(out, s, &clash);
@@ -994,7 +1017,8 @@ KStatus reduce_along(const Slice &s, int axis, const Slice &out, char out_code) 
     acc.data = out.data;
     for (int d = 0, o = 0; d < s.ndim; ++d) full[d] = d == axis ? 0 : out.strides[o++];
   } else {
-    const int64_t count = korder_layout(s.ndim, s.shape, s.strides, has_pointers(s), axis, ea, full);
+    const int64_t count =
+        korder_layout(s.ndim, s.shape, s.strides, has_pointers(s), axis, false, ea, full);
     if (!mem.alloc(count, ea)) return KStatus::alloc_failed;
     acc.data = static_cast<char *>(mem.mem);
   }
@@ -1235,10 +1259,11 @@ template <bool Max> struct MinMaxBinOp {
     } else if constexpr (is_half<T>) {
       const float x = h2f(a.bits), y = h2f(b.bits);
       return ((Max ? x >= y : x <= y) | (x != x)) ? a : b;
-    } else {
-      const bool le = Max ? (a.real() > b.real() || (a.real() == b.real() && a.imag() >= b.imag()))
-                          : (a.real() < b.real() || (a.real() == b.real() && a.imag() <= b.imag()));
-      return (le || cnan(a)) ? a : b;
+    } else {  // NumPy's CGE / CLE: a NaN part in b never loses to a plain a
+      const bool b_nan = cnan(b);
+      const bool keep_a = Max ? ((a.real() > b.real() && !b_nan) || (a.real() == b.real() && a.imag() >= b.imag()))
+                              : ((a.real() < b.real() && !b_nan) || (a.real() == b.real() && a.imag() <= b.imag()));
+      return (keep_a || cnan(a)) ? a : b;
     }
   }
 };

@@ -2,10 +2,12 @@
 //
 // Plain C++17, no Node-API. Every kernel is a template over the element type (Cython's fused
 // types), instantiated once per type and selected by one switch on the struct format code per call;
-// nothing is dispatched per element. The N-d walk lives in iterate.h: axes are flipped, sorted by
-// |stride| and merged so the innermost loop runs in memory order over the longest unit-stride run
-// the layout allows (NumPy's trick: a.T.sum() walks memory, not logical order), pointer (indirect)
-// axes are resolved once per row, and transposed copies are cache-blocked.
+// nothing is dispatched per element. The N-d walk lives in iterate.h, compiled once per operand
+// count: axes are flipped, sorted by |stride| and merged so the innermost loop runs in memory order
+// over the longest unit-stride run the layout allows (NumPy's trick: a.T.sum() walks memory, not
+// logical order), pointer (indirect) axes are resolved once per row, transposed copies are
+// cache-blocked, and the typed inner loop is called once per 1-d run (as NumPy's inner loops).
+// Vectorization needs -O3 (GCC 12 at -O2 vectorizes only fixed-count loops); both builds use it.
 //
 // Element types, by format code (native byte order, any alignment: elements are loaded and
 // stored with memcpy, so packed and unaligned views are fine):
@@ -58,7 +60,8 @@ inline uint16_t half_from_float(float x) { return half_from_double(static_cast<d
 
 // ---------------------------------------------------------------------------------------------
 // fill: dst[...] = value. value points to dst.itemsize bytes already in dst's representation
-// (any itemsize, structs included). Contiguous runs use memset when all value bytes are equal.
+// (any itemsize, structs included; must not be null). Contiguous runs use memset when all value
+// bytes are equal.
 KStatus fill(const Slice &dst, const void *value);
 
 // assign: dst[...] = src. Same itemsize, identical ndim and shape (broadcast src by giving it
@@ -109,7 +112,7 @@ struct Scalar {
 // 0 when code is not a kernel type.
 char reduce_result_code(char code, ReduceOp op);
 
-// Reduction over every element of s, written to *out (kind as reduce_result_code says: i64, u64,
+// Reduction over every element of s, written to *out (not null; kind as reduce_result_code says: i64, u64,
 // f64, c128, or boolean for min/max of '?'). Float sums accumulate in double (several independent
 // accumulators, so the order of additions is not the logical order); min/max propagate NaN like
 // NumPy (any NaN in the input gives NaN); complex min/max order lexicographically (real, then
