@@ -5,6 +5,7 @@ import { constants as bufferConstants } from 'node:buffer'
 
 import './indirect' // registers rows of TypedArrays as a view source
 import './share' // registers share() descriptors as a view source
+import './capi' // the C ABI's hooks (native/include/memview.h)
 import { native } from './native'
 import type { ViewOf } from './types'
 import type { MemoryView } from './view'
@@ -17,6 +18,7 @@ export { ELLIPSIS, NEWAXIS, slice, SliceItem, type IndexItem } from './indexing'
 export { parseDeclaration, type Declaration } from './declaration'
 export type { ViewOptions } from './acquire'
 export { typed } from './typed'
+export { include, _C_API } from './capi'
 export { ops, type BinaryOptions } from './ops'
 export { conversions, type Conversion, type Safety } from './conversions'
 export type { ShareDescriptor } from './share'

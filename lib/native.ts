@@ -33,6 +33,12 @@ export interface NativeAddon {
   kernel(spec: object, async: boolean): unknown
   makeRowTable(rows: ArrayBufferView[]): ArrayBuffer
   testing: { malloc(n: number): bigint; freeAddress(): bigint; freeCount(): number }
+  /** The C ABI table (native/include/memview.h): an External mv_import() reads. */
+  _C_API: unknown
+  /** lib/capi.ts's halves of the C ABI (native/addon/c_api.cc). */
+  capiSetHooks(hooks: { acquire: (...args: never[]) => unknown; release: (...args: never[]) => unknown; newView: (...args: never[]) => unknown }): void
+  /** Buffers handed to C (get_buffer) and not yet released. */
+  capiPins(): number
   [name: string]: unknown
 }
 

@@ -20,6 +20,7 @@ import {
   transposeGeometry,
 } from './indexing'
 import type { Memory } from './memory'
+import { accessorsFor, outOfBounds } from './access'
 import { formatView } from './repr'
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
@@ -49,9 +50,6 @@ export const hooks = {
 const EMPTY_ROWS: TypedArray[] = []
 const EMPTY_OFFSETS: number[] = []
 
-function outOfBounds(axis: number): never {
-  return fail('ERR_MEMVIEW_INDEX', `Out of bounds on buffer access (axis ${axis})`)
-}
 
 export class MemoryView<T = unknown> {
   readonly shape: readonly number[]
@@ -145,6 +143,10 @@ export class MemoryView<T = unknown> {
       this._e2 = ndim > 2 ? strides[2] / bpe : 0
       this._e3 = ndim > 3 ? strides[3] / bpe : 0
     }
+    // Own get/set specialised for this view (lib/access.ts); the prototype's handle the rest.
+    const acc = accessorsFor(this)
+    this.get = acc === null ? GENERIC_GET : (acc[0] as typeof this.get)
+    this.set = acc === null || acc[1] === null ? GENERIC_SET : (acc[1] as typeof this.set)
   }
 
   // ---- element access (hot path: no allocation, no Node-API) -----------------------------------
@@ -324,6 +326,11 @@ export class MemoryView<T = unknown> {
     this._rowTA[i] = ta
     this._rowEo[i] = loc.offset / bpe
     return ta
+  }
+
+  /** @internal converts a value for the fast path's TypedArray (bigint <-> number) */
+  _coerce(value: unknown): unknown {
+    return coerce(value, this._vt)
   }
 
   /** @internal any ndim, any memory: checks indices, then reads through the element's location. */
@@ -627,6 +634,8 @@ export class MemoryView<T = unknown> {
     this._released = true
     this._ta = null
     this._rowsOk = false
+    this.get = GENERIC_GET
+    this.set = GENERIC_SET
   }
 
   [Symbol.dispose](): void {
@@ -673,6 +682,9 @@ export class MemoryView<T = unknown> {
     return formatView(this)
   }
 }
+
+const GENERIC_GET = MemoryView.prototype.get
+const GENERIC_SET = MemoryView.prototype.set
 
 // The typed face of set(): indices then the value (the implementation takes named parameters so
 // the hot path allocates no rest array).

@@ -75,6 +75,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitKernels(env, exports);
   InitTables(env, exports);
   InitRequest(env, exports);
+  InitCapi(env, exports);
   return exports;
 }
 

@@ -32,6 +32,8 @@ void InitFormat(Napi::Env env, Napi::Object exports);
 void InitKernels(Napi::Env env, Napi::Object exports);
 void InitTables(Napi::Env env, Napi::Object exports);
 void InitRequest(Napi::Env env, Napi::Object exports);
+// The C ABI for other addons (native/include/memview.h): exports._C_API and its JS hooks.
+void InitCapi(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports);
 

@@ -1,0 +1,163 @@
+// Element access specialised by number of dimensions. Each view gets the get/set pair for its
+// ndim and memory kind when it is made, so a loop's call site sees one small function V8 inlines:
+// bounds checks, index arithmetic and one TypedArray load, no branching on ndim.
+// Anything unusual (wrong index count, released view, DataView or indirect memory beyond the
+// T** case) falls back to MemoryView.prototype.get/set, which handle every case.
+import { fail } from './errors'
+import type { MemoryView } from './view'
+
+type Getter = (this: MemoryView, ...idx: number[]) => unknown
+type Setter = (this: MemoryView, ...args: unknown[]) => void
+
+export function outOfBounds(axis: number): never {
+  return fail('ERR_MEMVIEW_INDEX', `Out of bounds on buffer access (axis ${axis})`)
+}
+
+function slowGet(v: MemoryView, args: IArguments): unknown {
+  return v._getSlow(Array.prototype.slice.call(args))
+}
+
+function slowSet(v: MemoryView, args: IArguments): void {
+  v._setSlow(Array.prototype.slice.call(args))
+}
+
+function store(v: MemoryView, ta: { [k: number]: unknown; length: number }, e: number, value: unknown): void {
+  if (e >= ta.length) v._m.detachedError()
+  if (typeof value !== v._vt) value = v._coerce(value)
+  ta[e] = value
+}
+
+// ---- direct memory through a TypedArray --------------------------------------------------------
+
+function get0(this: MemoryView): unknown {
+  if (arguments.length !== 0) return slowGet(this, arguments)
+  const ta = this._ta!
+  const e = this._eo
+  // Checked before the load, so the load's result is always a number (never boxed with undefined).
+  if (e >= ta.length) return this._m.detachedError()
+  return ta[e]
+}
+
+function get1(this: MemoryView, i: number): unknown {
+  if (arguments.length !== 1) return slowGet(this, arguments)
+  const s0 = this._s0
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  const ta = this._ta!
+  const e = this._eo + i * this._e0
+  // Checked before the load, so the load's result is always a number (never boxed with undefined).
+  if (e >= ta.length) return this._m.detachedError()
+  return ta[e]
+}
+
+function get2(this: MemoryView, i: number, j: number): unknown {
+  if (arguments.length !== 2) return slowGet(this, arguments)
+  const s0 = this._s0
+  const s1 = this._s1
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (j < 0) j += s1
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  const ta = this._ta!
+  const e = this._eo + i * this._e0 + j * this._e1
+  // Checked before the load, so the load's result is always a number (never boxed with undefined).
+  if (e >= ta.length) return this._m.detachedError()
+  return ta[e]
+}
+
+function get3(this: MemoryView, i: number, j: number, k: number): unknown {
+  if (arguments.length !== 3) return slowGet(this, arguments)
+  const s0 = this._s0
+  const s1 = this._s1
+  const s2 = this._s2
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (j < 0) j += s1
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (k < 0) k += s2
+  if (k >>> 0 !== k || k >= s2) outOfBounds(2)
+  const ta = this._ta!
+  const e = this._eo + i * this._e0 + j * this._e1 + k * this._e2
+  // Checked before the load, so the load's result is always a number (never boxed with undefined).
+  if (e >= ta.length) return this._m.detachedError()
+  return ta[e]
+}
+
+function set0(this: MemoryView, value: unknown): void {
+  if (arguments.length !== 1) return slowSet(this, arguments)
+  store(this, this._ta!, this._eo, value)
+}
+
+function set1(this: MemoryView, i: number, value: unknown): void {
+  if (arguments.length !== 2) return slowSet(this, arguments)
+  const s0 = this._s0
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  store(this, this._ta!, this._eo + i * this._e0, value)
+}
+
+function set2(this: MemoryView, i: number, j: number, value: unknown): void {
+  if (arguments.length !== 3) return slowSet(this, arguments)
+  const s0 = this._s0
+  const s1 = this._s1
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (j < 0) j += s1
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  store(this, this._ta!, this._eo + i * this._e0 + j * this._e1, value)
+}
+
+function set3(this: MemoryView, i: number, j: number, k: number, value: unknown): void {
+  if (arguments.length !== 4) return slowSet(this, arguments)
+  const s0 = this._s0
+  const s1 = this._s1
+  const s2 = this._s2
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (j < 0) j += s1
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (k < 0) k += s2
+  if (k >>> 0 !== k || k >= s2) outOfBounds(2)
+  store(this, this._ta!, this._eo + i * this._e0 + j * this._e1 + k * this._e2, value)
+}
+
+// ---- T**: a pointer axis 0 whose rows resolve once to TypedArrays -------------------------------
+
+function getRow2(this: MemoryView, i: number, j: number): unknown {
+  if (arguments.length !== 2) return slowGet(this, arguments)
+  const s0 = this._s0
+  const s1 = this._s1
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (j < 0) j += s1
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  const row = this._rowTA[i]
+  if (row === undefined) return this._getRow(i, j, 0, 0) // first touch of this row: resolves it
+  const e = this._rowEo[i] + j * this._e1
+  if (e >= row.length) return this._m.detachedError()
+  return row[e]
+}
+
+function setRow2(this: MemoryView, i: number, j: number, value: unknown): void {
+  if (arguments.length !== 3) return slowSet(this, arguments)
+  const s0 = this._s0
+  const s1 = this._s1
+  if (i < 0) i += s0
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (j < 0) j += s1
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  const row = this._rowTA[i]
+  if (row === undefined) return this._setRow(2, i, j, value, undefined, undefined)
+  store(this, row, this._rowEo[i] + j * this._e1, value)
+}
+
+const DIRECT_GET: Getter[] = [get0, get1, get2, get3] as Getter[]
+const DIRECT_SET: Setter[] = [set0, set1, set2, set3] as Setter[]
+
+/** The get/set a view should use, or null for the generic prototype methods. */
+export function accessorsFor(v: MemoryView): [Getter, Setter] | null {
+  const n = v.ndim
+  if (v._ta !== null && n < DIRECT_GET.length) return [DIRECT_GET[n], v.readonly ? null! : DIRECT_SET[n]]
+  if (v._rowsOk && n === 2) return [getRow2 as Getter, v.readonly ? null! : (setRow2 as Setter)]
+  return null
+}
