@@ -36,7 +36,7 @@ function operandOf(m: Memory, off: number, itemsize: number, shape: readonly num
 
 function operand(v: MemoryView, asyncJob = false): Operand {
   v._checkUsable()
-  return operandOf(v._m, v._off, v.itemsize, v.shape, v.strides, v.suboffsets, asyncJob)
+  return operandOf(v._m, v._off, v.itemsize, v._shape, v._strides, v._subs, asyncJob)
 }
 
 /** v seen with the given shape (NumPy broadcasting: missing leading axes, extent 1 -> stride 0). */

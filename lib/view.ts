@@ -52,9 +52,11 @@ const EMPTY_OFFSETS: number[] = []
 
 
 export class MemoryView<T = unknown> {
-  readonly shape: readonly number[]
-  readonly strides: readonly number[]
-  readonly suboffsets: readonly number[]
+  /** @internal the geometry, owned by this view and never mutated or handed out */
+  _shape: readonly number[]
+  /** @internal */ _strides: readonly number[]
+  /** @internal */ _subs: readonly number[]
+  private _frozen: [readonly number[], readonly number[], readonly number[]] | null = null
   readonly ndim: number
   readonly itemsize: number
   readonly format: string
@@ -90,14 +92,21 @@ export class MemoryView<T = unknown> {
   /** @internal */ _rowEo: number[]
   private _flags: { c: boolean; f: boolean } | null = null
 
-  constructor(init: ViewInit) {
-    const { memory, dtype, shape, strides, suboffsets } = init
+  /**
+   * @internal `owned`: the geometry arrays are fresh and become the view's (slicing passes them
+   * straight from applyIndex); otherwise they are copied, so no caller can change them later.
+   */
+  constructor(init: ViewInit, owned = false) {
+    const { memory, dtype } = init
+    const shape = owned ? init.shape : init.shape.slice()
+    const strides = owned ? init.strides : init.strides.slice()
+    const suboffsets = owned ? init.suboffsets : init.suboffsets.slice()
     this._m = memory
     this._dt = dtype
     this._off = init.offset
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice())
-    this.strides = Object.isFrozen(strides) ? strides : Object.freeze(strides.slice())
-    this.suboffsets = Object.isFrozen(suboffsets) ? suboffsets : Object.freeze(suboffsets.slice())
+    this._shape = shape
+    this._strides = strides
+    this._subs = suboffsets
     const ndim = shape.length
     this.ndim = ndim
     this.itemsize = dtype.itemsize
@@ -315,7 +324,7 @@ export class MemoryView<T = unknown> {
   /** @internal resolves row i of a T** view to a TypedArray over the row's memory. */
   _resolveRow(i: number): TypedArray | null {
     this._checkUsable()
-    const loc = derefPointer(this._m, this._off + i * this.strides[0], this.suboffsets[0])
+    const loc = derefPointer(this._m, this._off + i * this._strides[0], this._subs[0])
     const bpe = this.itemsize
     if (loc.offset % bpe !== 0) {
       // A row that does not line up with TypedArray elements: this view uses DataView reads.
@@ -361,11 +370,11 @@ export class MemoryView<T = unknown> {
       if (typeof x === 'bigint') x = Number(x)
       if (typeof x !== 'number' || !Number.isInteger(x)) fail('ERR_MEMVIEW_INDEX_SYNTAX', `Cannot index with type '${typeName(x)}'`)
       let i = x as number
-      const n = this.shape[d]
+      const n = this._shape[d]
       if (i < 0) i += n
       if (i < 0 || i >= n) outOfBounds(d)
-      off += i * this.strides[d]
-      const sub = this.suboffsets[d]
+      off += i * this._strides[d]
+      const sub = this._subs[d]
       if (sub >= 0) {
         const loc = derefPointer(mem, off, sub)
         mem = loc.memory
@@ -420,26 +429,49 @@ export class MemoryView<T = unknown> {
   _geometry(): Geometry {
     return {
       offset: this._off,
-      shape: this.shape as number[],
-      strides: this.strides as number[],
-      suboffsets: this.suboffsets as number[],
+      shape: this._shape as number[],
+      strides: this._strides as number[],
+      suboffsets: this._subs as number[],
       space: this._m,
     }
   }
 
   /** @internal a view of the same type and base over new geometry. */
   _derive(g: Geometry): MemoryView<T> {
-    return new MemoryView<T>({
-      memory: g.space as Memory,
-      dtype: this._dt,
-      offset: g.offset,
-      shape: g.shape,
-      strides: g.strides,
-      suboffsets: g.suboffsets,
-      readonly: this.readonly,
-      base: this.base,
-      typeName: this._typeName,
-    })
+    return new MemoryView<T>(
+      {
+        memory: g.space as Memory,
+        dtype: this._dt,
+        offset: g.offset,
+        shape: g.shape,
+        strides: g.strides,
+        suboffsets: g.suboffsets,
+        readonly: this.readonly,
+        base: this.base,
+        typeName: this._typeName,
+      },
+      true,
+    )
+  }
+
+  /** Extent of each axis (a frozen array). */
+  get shape(): readonly number[] {
+    return (this._frozen ??= this._freeze())[0]
+  }
+
+  /** Bytes to step along each axis (PEP 3118 strides; frozen). */
+  get strides(): readonly number[] {
+    return (this._frozen ??= this._freeze())[1]
+  }
+
+  /** Per axis: < 0 for direct, else the offset added after following the pointer (frozen). */
+  get suboffsets(): readonly number[] {
+    return (this._frozen ??= this._freeze())[2]
+  }
+
+  private _freeze(): [readonly number[], readonly number[], readonly number[]] {
+    const f = (a: readonly number[]) => (Object.isFrozen(a) ? a : Object.freeze(a.slice()))
+    return [f(this._shape), f(this._strides), f(this._subs)]
   }
 
   // ---- attributes ---------------------------------------------------------------------------------
@@ -455,13 +487,13 @@ export class MemoryView<T = unknown> {
   }
 
   private _contig(): { c: boolean; f: boolean } {
-    if (this._flags === null) this._flags = contiguity(this.shape as number[], this.strides as number[], this.suboffsets as number[], this.itemsize)
+    if (this._flags === null) this._flags = contiguity(this._shape as number[], this._strides as number[], this._subs as number[], this.itemsize)
     return this._flags
   }
 
   /** len(view): the extent of the first axis (0 for a 0-d view, as Cython). */
   get length(): number {
-    return this.ndim === 0 ? 0 : this.shape[0]
+    return this.ndim === 0 ? 0 : this._shape[0]
   }
 
   /** True when the view aliases its source's memory (false only for copying fallbacks). */
@@ -484,7 +516,7 @@ export class MemoryView<T = unknown> {
 
   private _copyInto(mode: 'c' | 'fortran'): MemoryView<T> {
     this._checkUsable()
-    const out = hooks.newArray!(this.shape.slice(), this.format, mode) as MemoryView<T>
+    const out = hooks.newArray!(this._shape.slice(), this.format, mode) as MemoryView<T>
     out._typeName = this._typeName?.replace(/^const /, '') ?? null
     out._assignFrom(this, true)
     return out
@@ -522,7 +554,7 @@ export class MemoryView<T = unknown> {
   /** @internal `fresh`: this view's memory was just allocated, so nothing can overlap it. */
   _assignFrom(src: MemoryView, fresh = false): void {
     src._checkUsable()
-    const b = broadcastTo(src, this.shape)
+    const b = broadcastTo(src, this._shape)
     if (b.size === 0) return
     if (hooks.assign !== null && hooks.assign(this, b)) return
     const source = !fresh && mayOverlap(this, b) ? b.copy() : b
@@ -550,9 +582,9 @@ export class MemoryView<T = unknown> {
     this._checkUsable()
     const walk = (mem: Memory, off: number, d: number): unknown => {
       if (d === this.ndim) return this._read(mem, off)
-      const out = new Array(this.shape[d])
-      const stride = this.strides[d]
-      const sub = this.suboffsets[d]
+      const out = new Array(this._shape[d])
+      const stride = this._strides[d]
+      const sub = this._subs[d]
       for (let i = 0; i < out.length; i++) {
         let m = mem
         let o = off + i * stride
@@ -658,7 +690,7 @@ export class MemoryView<T = unknown> {
 
   *[Symbol.iterator](): IterableIterator<MemoryView<T> | T> {
     if (this.ndim === 0) fail('ERR_MEMVIEW_INDEX', 'iteration over a 0-d view')
-    for (let i = 0; i < this.shape[0]; i++) yield this.at(i) as MemoryView<T> | T
+    for (let i = 0; i < this._shape[0]; i++) yield this.at(i) as MemoryView<T> | T
   }
 
   /** The declaration-like type of the view: `int[:, :, ::1]`. */
@@ -666,8 +698,8 @@ export class MemoryView<T = unknown> {
     const t = this._typeName ?? defaultTypeName(this._dt)
     const c = this.isCContiguous && this.ndim > 0 && !this._indirect
     const f = !c && this.isFContiguous && this.ndim > 1 && !this._indirect
-    const dims = this.shape.map((_, d) => {
-      if (this.suboffsets[d] >= 0) return '::view.indirect'
+    const dims = this._shape.map((_, d) => {
+      if (this._subs[d] >= 0) return '::view.indirect'
       if ((c && d === this.ndim - 1) || (f && d === 0)) return '::1'
       return ':'
     })
@@ -751,9 +783,9 @@ function lowestByte(v: MemoryView): number {
   if (v.size === 0) return 0
   let lo = 0
   for (let d = 0; d < v.ndim; d++) {
-    const span = (v.shape[d] - 1) * v.strides[d]
+    const span = (v._shape[d] - 1) * v._strides[d]
     if (span < 0) lo += span
-    if (v.suboffsets[d] >= 0) break
+    if (v._subs[d] >= 0) break
   }
   return lo
 }
@@ -764,9 +796,9 @@ function reachEnd(v: MemoryView): number {
   let hi = 0
   let last = v.itemsize
   for (let d = 0; d < v.ndim; d++) {
-    const span = (v.shape[d] - 1) * v.strides[d]
+    const span = (v._shape[d] - 1) * v._strides[d]
     if (span > 0) hi += span
-    if (v.suboffsets[d] >= 0) {
+    if (v._subs[d] >= 0) {
       last = 8
       break
     }
@@ -779,9 +811,9 @@ function broadcastTo(src: MemoryView, shape: readonly number[]): MemoryView {
   const nd = shape.length
   if (src.ndim > nd) {
     let extra = true
-    for (let d = 0; d < src.ndim - nd; d++) if (src.shape[d] !== 1) extra = false
+    for (let d = 0; d < src.ndim - nd; d++) if (src._shape[d] !== 1) extra = false
     if (!extra)
-      fail('ERR_MEMVIEW_EXTENT', `could not broadcast input array from shape (${src.shape.join(', ')}) into shape (${shape.join(', ')})`)
+      fail('ERR_MEMVIEW_EXTENT', `could not broadcast input array from shape (${src._shape.join(', ')}) into shape (${shape.join(', ')})`)
   }
   const lead = nd - src.ndim
   const sh: number[] = []
@@ -794,12 +826,12 @@ function broadcastTo(src: MemoryView, shape: readonly number[]): MemoryView {
       sh.push(shape[d]), st.push(0), so.push(-1)
       continue
     }
-    const n = src.shape[s]
+    const n = src._shape[s]
     if (n === shape[d]) {
-      sh.push(n), st.push(src.strides[s]), so.push(src.suboffsets[s])
+      sh.push(n), st.push(src._strides[s]), so.push(src._subs[s])
     } else if (n === 1) {
       // A pointer axis cannot take stride 0: broadcast a direct copy instead.
-      if (src.suboffsets[s] >= 0) return broadcastTo(src.copy(), shape)
+      if (src._subs[s] >= 0) return broadcastTo(src.copy(), shape)
       sh.push(shape[d]), st.push(0), so.push(-1)
       same = false
     } else {
@@ -844,9 +876,9 @@ export function forEachElement(v: MemoryView, fn: (mem: Memory, off: number) => 
   const nd = v.ndim
   const walk = (mem: Memory, off: number, d: number): void => {
     if (d === nd) return fn(mem, off)
-    const n = v.shape[d]
-    const stride = v.strides[d]
-    const sub = v.suboffsets[d]
+    const n = v._shape[d]
+    const stride = v._strides[d]
+    const sub = v._subs[d]
     for (let i = 0; i < n; i++) {
       let m = mem
       let o = off + i * stride
