@@ -15,7 +15,7 @@ export type Bytes = ArrayBuffer | SharedArrayBuffer
 export type PointerResolver = (address: bigint) => { memory: Memory; offset: number }
 
 export class Memory {
-  readonly buffer: Bytes
+  private _buffer: Bytes | null
   readonly owner: OwnerHandle | null
   readonly readonly: boolean
   /** Set for memory whose elements are pointers memview resolves (pointer tables). */
@@ -27,10 +27,27 @@ export class Memory {
   private readonly typed = new Map<TypedArrayConstructor, TypedArray>()
   private dataView: DataView | null = null
 
-  constructor(buffer: Bytes, owner: OwnerHandle | null, readonly: boolean) {
-    this.buffer = buffer
+  /** buffer null: native memory whose aliasing ArrayBuffer is made on first use, so wrapping
+   * memory costs the same at any size (an external ArrayBuffer charges its length to V8's GC). */
+  constructor(buffer: Bytes | null, owner: OwnerHandle | null, readonly: boolean) {
+    this._buffer = buffer
     this.owner = owner
     this.readonly = readonly
+  }
+
+  /** The ArrayBuffer or SharedArrayBuffer JS reads these bytes through. */
+  get buffer(): Bytes {
+    if (this._buffer === null) {
+      const owner = this.owner!
+      if (owner.freed) this.detachedError()
+      this._buffer = owner.jsBuffer ?? owner.buffer()
+    }
+    return this._buffer
+  }
+
+  /** True once the JS buffer exists (native memory makes it lazily). */
+  get materialized(): boolean {
+    return this._buffer !== null
   }
 
   /** A TypedArray of `ctor` over the whole buffer (length-tracking for resizable buffers). */
@@ -61,14 +78,15 @@ export class Memory {
     return this.dataView
   }
 
-  /** Bytes currently reachable; 0 once detached. */
+  /** Bytes currently reachable; 0 once detached or freed. */
   get byteLength(): number {
-    return this.buffer.byteLength
+    if (this._buffer === null) return this.owner!.freed ? 0 : this.owner!.byteLength
+    return this._buffer.byteLength
   }
 
   /** Throws ERR_MEMVIEW_DETACHED unless bytes [0, end) are still there. */
   require(end: number): void {
-    if (this.buffer.byteLength < end) this.detachedError()
+    if (this.byteLength < end) this.detachedError()
   }
 
   checkAttached(): void {
@@ -102,8 +120,7 @@ export function memoryOfOwner(owner: OwnerHandle, readonly = false): Memory {
     const m = memories.get(key)
     if (m !== undefined) return m
   }
-  const buffer = owner.jsBuffer ?? owner.buffer()
-  const m = new Memory(buffer, owner, readonly)
+  const m = new Memory(null, owner, readonly)
   if (!readonly) memories.set(key, m)
   return m
 }

@@ -130,7 +130,9 @@ export class MemoryView<T = unknown> {
     const bpe = dtype.itemsize
     let fast = ctor !== null && !indirect && init.offset % bpe === 0 && memory.byteLength >= this._end
     for (let d = 0; fast && d < ndim; d++) if (strides[d] % bpe !== 0) fast = false
-    this._ta = fast ? memory.typedArray(ctor!) : null
+    // Native memory gets its TypedArray on first element access (see Memory.buffer).
+    const lazy = fast && !memory.materialized
+    this._ta = fast && !lazy ? memory.typedArray(ctor!) : null
     this._vt = ctor === BigInt64Array || ctor === BigUint64Array ? 'bigint' : 'number'
     this._eo = fast ? init.offset / bpe : 0
     this._s0 = ndim > 0 ? shape[0] : 0
@@ -153,9 +155,26 @@ export class MemoryView<T = unknown> {
       this._e3 = ndim > 3 ? strides[3] / bpe : 0
     }
     // Own get/set specialised for this view (lib/access.ts); the prototype's handle the rest.
+    if (lazy) {
+      this.get = LAZY_GET as typeof this.get
+      this.set = LAZY_SET as typeof this.set
+    } else {
+      this._installAccessors()
+    }
+  }
+
+  /** @internal own get/set specialised for this view (lib/access.ts); the prototype's do the rest */
+  _installAccessors(): void {
     const acc = accessorsFor(this)
     this.get = acc === null ? GENERIC_GET : (acc[0] as typeof this.get)
     this.set = acc === null || acc[1] === null ? GENERIC_SET : (acc[1] as typeof this.set)
+  }
+
+  /** @internal first element access of a view over native memory: make its TypedArray now */
+  _materialize(): void {
+    this._checkUsable()
+    this._ta = this._m.typedArray(this._dt.ctor!)
+    this._installAccessors()
   }
 
   // ---- element access (hot path: no allocation, no Node-API) -----------------------------------
@@ -717,6 +736,14 @@ export class MemoryView<T = unknown> {
 
 const GENERIC_GET = MemoryView.prototype.get
 const GENERIC_SET = MemoryView.prototype.set
+const LAZY_GET = function (this: MemoryView, ...idx: number[]): unknown {
+  this._materialize()
+  return this.get(...(idx as []))
+} as MemoryView['get']
+const LAZY_SET = function (this: MemoryView, ...args: unknown[]): void {
+  this._materialize()
+  ;(this.set as (...a: unknown[]) => void)(...args)
+} as MemoryView['set']
 
 // The typed face of set(): indices then the value (the implementation takes named parameters so
 // the hot path allocates no rest array).
