@@ -46,6 +46,7 @@ const GROUPS = [
   { ws: ['W7'], c: ['rows'], py: [], js: ['w7.js'] },
   { ws: ['W8'], c: [], py: [], js: ['w8.js'] },
   { ws: ['TYPED'], c: [], py: [], js: ['typed.js'] },
+  { ws: ['RSS'], c: [], py: [], js: ['rss.js'] },
 ]
 const wanted = (ws) => ONLY === null || ws.some((w) => ONLY.includes(w))
 
