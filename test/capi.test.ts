@@ -636,6 +636,19 @@ describe('a held buffer pins its memory and counts an export', () => {
     v.release()
   })
 
+  it('get_buffer on a detached ArrayBuffer is ERR_MEMVIEW_DETACHED, never a read', () => {
+    const t = new Float64Array(8)
+    const v = view(t)
+    structuredClone(t.buffer, { transfer: [t.buffer] })
+    let code: string | undefined
+    try {
+      consumer.sum(v)
+    } catch (e) {
+      code = (e as { code?: string }).code
+    }
+    expect(code).toBe('ERR_MEMVIEW_DETACHED')
+  })
+
   it('documented limit: JS can still detach a held plain ArrayBuffer (releasing stays safe)', () => {
     const t = new Float64Array(8)
     const slot = consumer.hold(t)
