@@ -55,7 +55,7 @@ function acquire(value: unknown, flags: number): CDescriptor {
     v._checkUsable()
     const m = v._m
     if (m.checkPointees !== null) m.checkPointees() // rows: every row still attached and whole
-    return [info, m.typedArray(Uint8Array) as Uint8Array, v._off, v.itemsize, v.shape, v.strides, v.suboffsets, m.owner, v.format, v.readonly, m.keep]
+    return [info, m.typedArray(Uint8Array) as Uint8Array, v._off, v.itemsize, v.shape, v.strides, v.suboffsets, m.pinningOwner, v.format, v.readonly, m.keep]
   } catch (e) {
     info.release()
     throw e

@@ -45,6 +45,12 @@ export class Memory {
     return this._buffer
   }
 
+  /** The owner whose reference pins these very bytes, or null (JS memory, or a JS copy of
+   * foreign memory where the runtime refuses external buffers). Native code holds it. */
+  get pinningOwner(): OwnerHandle | null {
+    return this.owner !== null && this.owner.zeroCopy !== false ? this.owner : null
+  }
+
   /** True once the JS buffer exists (native memory makes it lazily). */
   get materialized(): boolean {
     return this._buffer !== null

@@ -29,9 +29,11 @@ function operandOf(m: Memory, off: number, itemsize: number, shape: readonly num
     if (asyncJob) fail('ERR_MEMVIEW_UNSUPPORTED', 'async kernels cannot pin rows of TypedArrays (they can be detached while the job runs); use the sync kernel or copy()')
     m.checkPointees()
   }
-  if (asyncJob && m.owner === null && !(typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer))
+  // (memory in a JS ArrayBuffer, memview's own included where external buffers are refused, could
+  // be detached and its bytes released mid-job: only native memory or a SAB is pinned for real)
+  if (asyncJob && (m.pinningOwner === null || m.pinningOwner.jsBuffer !== undefined) && !(typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer))
     fail('ERR_MEMVIEW_UNSUPPORTED', 'async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer')
-  return [m.typedArray(Uint8Array) as Uint8Array, off, itemsize, shape, strides, subs, m.owner]
+  return [m.typedArray(Uint8Array) as Uint8Array, off, itemsize, shape, strides, subs, m.pinningOwner]
 }
 
 function operand(v: MemoryView, asyncJob = false): Operand {

@@ -41,6 +41,7 @@
 #include "owner_handle.h"
 #include "request.h"
 #include "slice.h"
+#include "descriptor.h"
 #include "tables.h"
 
 namespace mvaddon {
@@ -154,34 +155,6 @@ napi_value Hook(CapiState *st, napi_ref ref) {
 
 // ---- reading the JS descriptor ---------------------------------------------------------------
 
-bool ReadNumber(napi_env env, napi_value v, double lo, double hi, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return false;
-  if (!(d >= lo && d <= hi) || std::trunc(d) != d) return false;
-  *out = int64_t(d);
-  return true;
-}
-
-bool ReadAxes(napi_env env, napi_value v, int64_t *out, int *len) {
-  bool is = false;
-  if (napi_is_array(env, v, &is) != napi_ok || !is) return false;
-  uint32_t n;
-  napi_get_array_length(env, v, &n);
-  if (n > uint32_t(mv::kMaxDims)) return false;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value x;
-    if (napi_get_element(env, v, i, &x) != napi_ok) return false;
-    if (!ReadNumber(env, x, -kMaxSafe, kMaxSafe, &out[i])) return false;
-  }
-  *len = int(n);
-  return true;
-}
-
-bool IsNullish(napi_env env, napi_value v) {
-  napi_valuetype t;
-  return napi_typeof(env, v, &t) != napi_ok || t == napi_null || t == napi_undefined;
-}
-
 // What lib/capi.ts's acquire hook returns:
 //   [info, bytes, offset, itemsize, shape, strides, suboffsets, owner, format, readonly, keep]
 // bytes: a Uint8Array over the whole buffer the view reads (as an ops.ts operand).
@@ -207,15 +180,6 @@ bool ReadAcquired(CapiState *st, napi_value arr, Acquired *a, const char **code,
   for (uint32_t i = 0; i < 11; i++)
     if (napi_get_element(env, arr, i, &el[i]) != napi_ok) return bad("not a descriptor");
   a->info = el[0];
-  bool is_ta = false;
-  napi_is_typedarray(env, el[1], &is_ta);
-  if (!is_ta) return bad("no memory");
-  napi_typedarray_type t;
-  size_t length, byte_offset;
-  void *data;
-  if (napi_get_typedarray_info(env, el[1], &t, &length, &data, &a->arraybuffer, &byte_offset) != napi_ok ||
-      t != napi_uint8_array || byte_offset != 0)
-    return bad("memory must be a Uint8Array over a whole buffer");
   mv::Slice &s = a->slice;
   int64_t offset;
   if (!ReadNumber(env, el[2], 0, kMaxSafe, &offset) || !ReadNumber(env, el[3], 1, kMaxSafe, &s.itemsize))
@@ -225,60 +189,15 @@ bool ReadAcquired(CapiState *st, napi_value arr, Acquired *a, const char **code,
       !ReadAxes(env, el[6], s.suboffsets, &n3) || n1 != n2 || n1 != n3)
     return bad("shape, strides and suboffsets must be integer arrays of one length <= 64");
   s.ndim = n1;
-  for (int d = 0; d < s.ndim; d++)
-    if (s.shape[d] < 0) return bad("negative extent");
-  if (offset > int64_t(length)) return bad("offset outside the buffer");
-  char *base = static_cast<char *>(data);
-  s.data = base + offset;
-  mv::Status status = mv::check_within(s, base, int64_t(length));
-  if (status != mv::Status::ok) return bad(mv::status_text(status));
-
-  Napi::Env menv(env);
-  if (mv::has_indirect(s)) {
-    TableKind kind = TableKindOf(menv, Napi::Value(menv, a->arraybuffer));
-    if (kind == TableKind::none) return bad("pointer axes over memory that is not a memview pointer table");
-    int first = 0;
-    while (s.suboffsets[first] < 0) first++;
-    if (offset % int64_t(sizeof(void *)) != 0) return bad("misaligned pointer table");
-    for (int d = 0; d <= first; d++)
-      if (s.strides[d] % int64_t(sizeof(void *)) != 0) return bad("misaligned pointer table");
-    if (kind == TableKind::rows) {
-      // Rows tables are one level deep: what the rows hold must stay inside every row.
-      mv::Slice rest;
-      rest.ndim = s.ndim - first - 1;
-      rest.itemsize = s.itemsize;
-      for (int d = first + 1; d < s.ndim; d++) {
-        if (s.suboffsets[d] >= 0) return bad("rows tables have one pointer axis");
-        rest.shape[d - first - 1] = s.shape[d];
-        rest.strides[d - first - 1] = s.strides[d];
-        rest.suboffsets[d - first - 1] = -1;
-      }
-      mv::Extent e;
-      if (mv::direct_extent(rest, &e) != mv::Status::ok) return bad("overflow");
-      int64_t count = 0;
-      bool empty = mv::element_count(s, &count) == mv::Status::ok && count == 0;
-      if (!empty && e.hi >= e.lo &&
-          !RowsTableValid(menv, Napi::Value(menv, a->arraybuffer), e.lo + s.suboffsets[first], e.hi + s.suboffsets[first], why)) {
-        *code = "ERR_MEMVIEW_DETACHED";
-        return false;
-      }
-      if (IsNullish(env, el[10])) return bad("a rows table without its rows");
-    }
-  }
-  if (!IsNullish(env, el[7])) {
-    OwnerHandle *h = OwnerHandle::Unwrap(Napi::Value(menv, el[7]));
-    if (h == nullptr || h->freed()) {
-      *code = "ERR_MEMVIEW_RELEASED";
-      *why = "memory was released";
-      return false;
-    }
-    mv::Owner *o = h->owner();
-    // The bytes must be the owner's (the buffer aliases it): the owner reference pins them.
-    if (length > 0 && (base < o->data() || int64_t(length) > o->size() || base - o->data() > o->size() - int64_t(length)))
-      return bad("memory outside its owner");
-    a->owner = o;
-    a->owner_value = el[7];
-  }
+  int64_t length64;
+  if (!ValidateMemory(env, el[1], offset, &s, &a->arraybuffer, &length64, code, why)) return false;
+  size_t length = size_t(length64);
+  char *base = s.data - offset;
+  if (mv::has_indirect(s) && TableKindOf(Napi::Env(env), Napi::Value(env, a->arraybuffer)) == TableKind::rows &&
+      IsNullish(env, el[10]))
+    return bad("a rows table without its rows");
+  if (!OwnerOfMemory(env, el[7], base, int64_t(length), &a->owner, code, why)) return false;
+  if (a->owner != nullptr) a->owner_value = el[7];
   size_t flen = 0;
   if (napi_get_value_string_utf8(env, el[8], nullptr, 0, &flen) != napi_ok || flen == 0) return bad("no format");
   a->format.resize(flen + 1);

@@ -7,14 +7,13 @@
 // any kernel touches memory. Async jobs hold what keeps their memory valid until they finish: an
 // owner reference for native memory, a reference to a SharedArrayBuffer; plain ArrayBuffers can
 // be detached at any time, so lib/ops.ts refuses them for async work.
-#include <cmath>
 #include <string>
 #include <vector>
 
 #include "addon.h"
 #include "kernels.h"
 #include "owner_handle.h"
-#include "tables.h"
+#include "descriptor.h"
 
 namespace mvaddon {
 
@@ -26,21 +25,6 @@ struct Operand {
   Napi::Reference<Napi::Value> pin;      // the Uint8Array over the buffer (async jobs)
 };
 
-bool ReadInt64Array(Napi::Value v, int max_len, int64_t *out, int *len) {
-  if (!v.IsArray()) return false;
-  Napi::Array a = v.As<Napi::Array>();
-  if (a.Length() > uint32_t(max_len)) return false;
-  *len = int(a.Length());
-  for (int i = 0; i < *len; i++) {
-    Napi::Value x = a.Get(uint32_t(i));
-    if (!x.IsNumber()) return false;
-    double d = x.As<Napi::Number>().DoubleValue();
-    if (!(d >= -9007199254740991.0 && d <= 9007199254740991.0) || d != std::floor(d)) return false;
-    out[i] = int64_t(d);
-  }
-  return true;
-}
-
 // Parses and validates one operand; on failure throws and returns false.
 bool ReadOperand(Napi::Env env, Napi::Value v, bool pin, Operand *op) {
   auto bad = [&](const std::string &why) {
@@ -49,67 +33,30 @@ bool ReadOperand(Napi::Env env, Napi::Value v, bool pin, Operand *op) {
   };
   if (!v.IsArray()) return bad("not an operand");
   Napi::Array a = v.As<Napi::Array>();
-  Napi::Value bytes = a.Get(0u);
-  if (!bytes.IsTypedArray()) return bad("no memory");
-  napi_typedarray_type t;
-  size_t len, byte_offset;
-  void *data;
-  napi_value ab;
-  napi_get_typedarray_info(env, bytes, &t, &len, &data, &ab, &byte_offset);
-  if (t != napi_uint8_array || byte_offset != 0) return bad("memory must be a Uint8Array over a whole buffer");
   mv::Slice &s = op->slice;
-  int64_t offset, itemsize;
+  int64_t offset;
   int n1 = 0, n2 = 0, n3 = 0;
-  if (!a.Get(1u).IsNumber() || !a.Get(2u).IsNumber()) return bad("offset and itemsize must be numbers");
-  offset = a.Get(1u).As<Napi::Number>().Int64Value();
-  itemsize = a.Get(2u).As<Napi::Number>().Int64Value();
-  if (!ReadInt64Array(a.Get(3u), mv::kMaxDims, s.shape, &n1) || !ReadInt64Array(a.Get(4u), mv::kMaxDims, s.strides, &n2) ||
-      !ReadInt64Array(a.Get(5u), mv::kMaxDims, s.suboffsets, &n3) || n1 != n2 || n1 != n3)
+  if (!ReadNumber(env, a.Get(1u), 0, 9007199254740991.0, &offset) || !ReadNumber(env, a.Get(2u), 1, 9007199254740991.0, &s.itemsize))
+    return bad("offset and itemsize must be integers");
+  if (!ReadAxes(env, a.Get(3u), s.shape, &n1) || !ReadAxes(env, a.Get(4u), s.strides, &n2) ||
+      !ReadAxes(env, a.Get(5u), s.suboffsets, &n3) || n1 != n2 || n1 != n3)
     return bad("shape, strides and suboffsets must be integer arrays of one length <= 64");
   s.ndim = n1;
-  s.itemsize = itemsize;
-  if (offset < 0 || offset > int64_t(len)) return bad("offset outside the buffer");
-  s.data = static_cast<char *>(data) + offset;
-  mv::Status st = mv::check_within(s, static_cast<char *>(data), int64_t(len));
-  if (st != mv::Status::ok) return bad(mv::status_text(st));
-  if (mv::has_indirect(s)) {
-    // Pointer axes: only in tables memview made, read as whole aligned entries.
-    TableKind kind = TableKindOf(env, Napi::Value(env, ab));
-    if (kind == TableKind::none) return bad("pointer axes over memory that is not a memview pointer table");
-    int first = 0;
-    while (s.suboffsets[first] < 0) first++;
-    if (offset % int64_t(sizeof(void *)) != 0) return bad("misaligned pointer table");
-    for (int d = 0; d <= first; d++)
-      if (s.strides[d] % int64_t(sizeof(void *)) != 0) return bad("misaligned pointer table");
-    if (kind == TableKind::rows) {
-      // Rows tables are one level deep: what the rows hold must stay inside every row.
-      mv::Slice rest;
-      rest.ndim = s.ndim - first - 1;
-      rest.itemsize = s.itemsize;
-      for (int d = first + 1; d < s.ndim; d++) {
-        if (s.suboffsets[d] >= 0) return bad("rows tables have one pointer axis");
-        rest.shape[d - first - 1] = s.shape[d];
-        rest.strides[d - first - 1] = s.strides[d];
-        rest.suboffsets[d - first - 1] = -1;
-      }
-      mv::Extent e;
-      if (mv::direct_extent(rest, &e) != mv::Status::ok) return bad("overflow");
-      std::string why;
-      if (e.hi >= e.lo && !RowsTableValid(env, Napi::Value(env, ab), e.lo + s.suboffsets[first], e.hi + s.suboffsets[first], &why)) {
-        ThrowCoded(env, "ERR_MEMVIEW_DETACHED", why, ErrKind::buffer);
-        return false;
-      }
-    }
+  Napi::Value bytes = a.Get(0u);
+  napi_value arraybuffer;
+  int64_t length;
+  const char *code;
+  std::string why;
+  if (!ValidateMemory(env, bytes, offset, &s, &arraybuffer, &length, &code, &why)) {
+    ThrowCoded(env, code, why, std::string(code) == "ERR_MEMVIEW_DETACHED" ? ErrKind::buffer : ErrKind::range);
+    return false;
   }
-  Napi::Value owner = a.Get(6u);
-  if (!owner.IsNull() && !owner.IsUndefined()) {
-    OwnerHandle *h = OwnerHandle::Unwrap(owner);
-    if (!h || h->freed()) {
-      ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
-      return false;
-    }
-    op->owner = mv::OwnerRef(h->owner());
+  mv::Owner *owner = nullptr;
+  if (!OwnerOfMemory(env, a.Get(6u), s.data - offset, length, &owner, &code, &why)) {
+    ThrowCoded(env, code, why, std::string(code) == "ERR_MEMVIEW_EXTENT" ? ErrKind::range : ErrKind::buffer);
+    return false;
   }
+  if (owner != nullptr) op->owner = mv::OwnerRef(owner);
   if (pin) op->pin = Napi::Persistent(bytes);
   return true;
 }
