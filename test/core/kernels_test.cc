@@ -5,6 +5,7 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -691,8 +692,9 @@ TEST(kernels_cast_semantics) {
   CHECK_EQ((cast1<int32_t>('i', static_cast<uint16_t>(0xc500), 'e')), -5);  // -5.0
   CHECK_EQ((cast1<float>('f', 1e300, 'd')), std::numeric_limits<float>::infinity());
   // int64 -> float rounds once (not through double): 2^53 + 2^30 + 1 -> nearest float
+  // (valgrind emulates cvtsi2ss through a double, rounding twice: .ci/run sets MEMVIEW_VALGRIND)
   const int64_t big = (int64_t{1} << 53) + (int64_t{1} << 29) + 1;
-  CHECK(cast1<float>('f', big, 'q') == static_cast<float>(big));
+  if (!std::getenv("MEMVIEW_VALGRIND")) CHECK(cast1<float>('f', big, 'q') == static_cast<float>(big));
   // aliases l/L/n/N are 8-byte integers
   CHECK_EQ((cast1<int64_t>('l', static_cast<uint64_t>(~0ull), 'N')), -1);
 }
