@@ -114,3 +114,23 @@ describe('allocated arrays', () => {
     expect(array({ shape: [4], itemsize: 2 }).format).toBe('H')
   })
 })
+
+describe('memory accounting', () => {
+  const mib = () => Math.round(testing.externalMemory() / 2 ** 20)
+  it('native memory is reported to V8 exactly once, and un-reported when freed', () => {
+    const start = mib()
+    const a = array({ shape: [32 * 2 ** 20], format: 'B', zero: false })
+    expect(mib() - start).toBe(32) // reported while no ArrayBuffer represents it
+    a.memview.get(0)
+    expect(mib() - start).toBe(32) // the aliasing buffer now counts it instead: still once
+    a.free()
+    expect(mib() - start).toBe(0)
+    const p = testing.malloc(8 * 2 ** 20)
+    const owned = fromPointer(p, `uint8_t[:${8 * 2 ** 20}]`, { free: testing.freeAddress() })
+    expect(mib() - start).toBe(8)
+    fromPointer(p, `uint8_t[:${8 * 2 ** 20}]`) // borrowed: not ours to report
+    expect(mib() - start).toBe(8)
+    ;(owned.base as { free(): void }).free()
+    expect(mib() - start).toBe(0)
+  })
+})

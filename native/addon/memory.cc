@@ -66,7 +66,9 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
   }
   mv::Owner *o = mv::Owner::allocate(n, zero);
   if (!o) return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "unable to allocate array data.", ErrKind::buffer);
-  return OwnerHandle::Wrap(env, o, true);
+  Napi::Object h = OwnerHandle::Wrap(env, o, true);
+  OwnerHandle::Unwrap(h)->ReportExternal(env);
+  return h;
 }
 
 // adopt(address, nbytes, free?) -> OwnerHandle over foreign memory. free: undefined (borrow:
@@ -101,6 +103,7 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
   if (fn == call_c_free) o->free_at_exit();  // JS callbacks cannot run at exit; C ones can
   Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
   OwnerHandle::Unwrap(h)->MarkForeign();
+  if (fn != nullptr) OwnerHandle::Unwrap(h)->ReportExternal(env);  // borrowed memory is not ours
   return h;
 }
 
@@ -188,6 +191,13 @@ Napi::Value TestFreeAddress(const Napi::CallbackInfo &info) {
   return Napi::BigInt::New(info.Env(), uint64_t(reinterpret_cast<uintptr_t>(&test_free)));
 }
 
+// V8's count of external memory (what napi_adjust_external_memory reports to), for accounting tests.
+Napi::Value TestExternalMemory(const Napi::CallbackInfo &info) {
+  int64_t total = 0;
+  napi_adjust_external_memory(info.Env(), 0, &total);
+  return Napi::Number::New(info.Env(), double(total));
+}
+
 Napi::Value TestFreeCount(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), double(g_test_frees.load()));
 }
@@ -213,6 +223,7 @@ void InitMemory(Napi::Env env, Napi::Object exports) {
   test.Set("malloc", Napi::Function::New<TestMalloc>(env, "malloc"));
   test.Set("freeAddress", Napi::Function::New<TestFreeAddress>(env, "freeAddress"));
   test.Set("freeCount", Napi::Function::New<TestFreeCount>(env, "freeCount"));
+  test.Set("externalMemory", Napi::Function::New<TestExternalMemory>(env, "externalMemory"));
   test.Set("freeLoudAddress", Napi::Function::New<TestFreeLoudAddress>(env, "freeLoudAddress"));
   exports.Set("testing", test);
 }

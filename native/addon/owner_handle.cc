@@ -61,7 +61,21 @@ OwnerHandle *OwnerHandle::Unwrap(Napi::Value v) {
 OwnerHandle::OwnerHandle(const Napi::CallbackInfo &info) : Napi::ObjectWrap<OwnerHandle>(info) {}
 
 OwnerHandle::~OwnerHandle() {
+  UnreportExternal(Env());
   if (owner_) owner_->release();
+}
+
+void OwnerHandle::ReportExternal(Napi::Env env) {
+  if (!owner_ || reported_ != 0 || owner_->kind() == mv::Owner::Kind::borrowed || owner_->size() == 0) return;
+  int64_t total;
+  if (napi_adjust_external_memory(env, owner_->size(), &total) == napi_ok) reported_ = owner_->size();
+}
+
+void OwnerHandle::UnreportExternal(napi_env env) {
+  if (reported_ == 0) return;
+  int64_t total;
+  napi_adjust_external_memory(env, -reported_, &total);
+  reported_ = 0;
 }
 
 // buffer(offset, length): an ArrayBuffer aliasing bytes [offset, offset + length) of the owner.
@@ -72,7 +86,12 @@ Napi::Value OwnerHandle::Buffer(const Napi::CallbackInfo &info) {
   int64_t length = info.Length() > 1 ? info[1].As<Napi::Number>().Int64Value() : owner_->size() - offset;
   if (offset < 0 || length < 0 || offset > owner_->size() || length > owner_->size() - offset)
     return ThrowCoded(env, "ERR_MEMVIEW_EXTENT", "window outside the owner's memory", ErrKind::range);
-  return MakeBuffer(env, owner_->data() + offset, length);
+  Napi::Value buf = MakeBuffer(env, owner_->data() + offset, length);
+  // An external buffer over all of the memory is counted by V8 itself from now on.
+  if (buf.IsArrayBuffer() && offset == 0 && length == owner_->size() && !State(env).force_copy &&
+      State(env).external_buffers)
+    UnreportExternal(env);
+  return buf;
 }
 
 // alias(address, length): an ArrayBuffer over memory a pointer table of this (foreign) owner
@@ -157,6 +176,7 @@ Napi::Value OwnerHandle::Free(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!owner_) return env.Undefined();
   DetachAll(env);
+  UnreportExternal(env);
   mv::Owner *o = owner_;
   owner_ = nullptr;
   o->release();
@@ -169,6 +189,7 @@ Napi::Value OwnerHandle::Steal(const Napi::CallbackInfo &info) {
   void *p = owner_->steal();
   if (!p) return env.Null();
   DetachAll(env);
+  UnreportExternal(env);
   mv::Owner *o = owner_;
   owner_ = nullptr;
   o->release();

@@ -26,6 +26,9 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   bool freed() const { return owner_ == nullptr; }
   // Remembers a buffer over this memory made elsewhere, so free() detaches it too.
   void Track(Napi::ArrayBuffer ab) { buffers_.push_back({Napi::Weak(ab), nullptr}); }
+  // Tells V8 about memory this handle owns while no ArrayBuffer represents it (GC pressure), once;
+  // taken back when a buffer over all of it is made (V8 counts that) or the memory is released.
+  void ReportExternal(Napi::Env env);
   // Foreign memory (fromPointer): its pointer tables may be followed to other addresses.
   void MarkForeign() { foreign_ = true; }
 
@@ -47,6 +50,8 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
 
   mv::Owner *owner_ = nullptr;
   bool foreign_ = false;
+  int64_t reported_ = 0;  // bytes reported with napi_adjust_external_memory
+  void UnreportExternal(napi_env env);
   // The owner reference an aliasing ArrayBuffer holds. free() drops it at once (after detaching
   // the buffer); the buffer's finalizer, whenever it runs later, drops it only if still held.
   struct BufferLink {
