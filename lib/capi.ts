@@ -36,7 +36,7 @@ export const _C_API: unknown = native._C_API
  * owner, format, readonly, keep]. bytes is a Uint8Array over the whole buffer the view reads. */
 type CDescriptor = [
   BufferInfo,
-  Uint8Array,
+  Uint8Array | null,
   number,
   number,
   readonly number[],
@@ -55,7 +55,7 @@ function acquire(value: unknown, flags: number): CDescriptor {
     v._checkUsable()
     const m = v._m
     if (m.checkPointees !== null) m.checkPointees() // rows: every row still attached and whole
-    return [info, m.typedArray(Uint8Array) as Uint8Array, v._off, v.itemsize, v.shape, v.strides, v.suboffsets, m.pinningOwner, v.format, v.readonly, m.keep]
+    return [info, m.windowed ? null : (m.typedArray(Uint8Array) as Uint8Array), v._off, v.itemsize, v.shape, v.strides, v.suboffsets, m.pinningOwner, v.format, v.readonly, m.keep]
   } catch (e) {
     info.release()
     throw e

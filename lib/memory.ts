@@ -11,6 +11,13 @@ import type { OwnerHandle } from './native'
 
 export type Bytes = ArrayBuffer | SharedArrayBuffer
 
+/** Node 20's largest ArrayBuffer (buffer.constants.MAX_LENGTH). Native memory beyond it is seen
+ * through windows: WINDOW_SPAN bytes starting at multiples of WINDOW_STEP, so any range of up to
+ * WINDOW_SPAN - WINDOW_STEP bytes lies inside one window. */
+const MAX_BUFFER = 2 ** 32
+const WINDOW_STEP = 2 ** 30
+const WINDOW_SPAN = 2 ** 31
+
 /** Resolves a pointer read from a pointer table to the Memory and byte offset it points at. */
 export type PointerResolver = (address: bigint) => { memory: Memory; offset: number }
 
@@ -24,15 +31,25 @@ export class Memory {
   keep: unknown = null
   /** Throws when memory this table points to is gone (a detached row); run before native use. */
   checkPointees: (() => void) | null = null
+  /** Byte offset of this memory within its owner's block (windows of large memory; else 0). */
+  readonly start: number
+  /** Native memory larger than one ArrayBuffer: JS reaches it through windows. */
+  readonly windowed: boolean
+  private readonly windowLength: number | null
+  private windows: Map<number, Memory> | null = null
   private readonly typed = new Map<TypedArrayConstructor, TypedArray>()
   private dataView: DataView | null = null
 
   /** buffer null: native memory whose aliasing ArrayBuffer is made on first use, so wrapping
-   * memory costs the same at any size (an external ArrayBuffer charges its length to V8's GC). */
-  constructor(buffer: Bytes | null, owner: OwnerHandle | null, readonly: boolean) {
+   * memory costs the same at any size (an external ArrayBuffer charges its length to V8's GC).
+   * window: [start, length] of the owner's block this memory covers. */
+  constructor(buffer: Bytes | null, owner: OwnerHandle | null, readonly: boolean, window: [number, number] | null = null) {
     this._buffer = buffer
     this.owner = owner
     this.readonly = readonly
+    this.start = window === null ? 0 : window[0]
+    this.windowLength = window === null ? null : window[1]
+    this.windowed = buffer === null && window === null && owner !== null && owner.jsBuffer === undefined && owner.byteLength > MAX_BUFFER
   }
 
   /** The ArrayBuffer or SharedArrayBuffer JS reads these bytes through. */
@@ -40,9 +57,41 @@ export class Memory {
     if (this._buffer === null) {
       const owner = this.owner!
       if (owner.freed) this.detachedError()
-      this._buffer = owner.jsBuffer ?? owner.buffer()
+      if (this.windowed)
+        fail('ERR_MEMVIEW_UNSUPPORTED', `${this.byteLength} bytes do not fit one ArrayBuffer (at most 2^32 here); slice a smaller view`)
+      this._buffer = owner.jsBuffer ?? (this.windowLength === null ? owner.buffer() : owner.buffer(this.start, this.windowLength))
     }
     return this._buffer
+  }
+
+  /** The window of large memory holding bytes [lo, hi], or null when no window spans them. */
+  window(lo: number, hi: number): Memory | null {
+    const k = Math.floor(lo / WINDOW_STEP)
+    const start = k * WINDOW_STEP
+    const length = Math.min(WINDOW_SPAN, this.byteLength - start)
+    if (hi >= start + length || lo < 0) return null
+    this.windows ??= new Map()
+    let w = this.windows.get(k)
+    if (w === undefined) {
+      w = new Memory(null, this.owner, this.readonly, [start, length])
+      this.windows.set(k, w)
+    }
+    return w
+  }
+
+  /** Where bytes [off, off + n) of this memory are: itself, or the window of large memory. */
+  locate(off: number, n: number): [Memory, number] {
+    if (!this.windowed) return [this, off]
+    const w = this.window(off, off + n - 1)
+    if (w === null) return fail('ERR_MEMVIEW_UNSUPPORTED', 'an element larger than a window of large memory')
+    return [w, off - w.start]
+  }
+
+  /** A Uint8Array over bytes [off, off + n), checked to be there. */
+  bytes(off: number, n: number): Uint8Array {
+    const [m, o] = this.locate(off, n)
+    m.require(o + n)
+    return new Uint8Array(m.buffer as ArrayBuffer, o, n)
   }
 
   /** The owner whose reference pins these very bytes, or null (JS memory, or a JS copy of
@@ -86,7 +135,7 @@ export class Memory {
 
   /** Bytes currently reachable; 0 once detached or freed. */
   get byteLength(): number {
-    if (this._buffer === null) return this.owner!.freed ? 0 : this.owner!.byteLength
+    if (this._buffer === null) return this.owner!.freed ? 0 : (this.windowLength ?? this.owner!.byteLength)
     return this._buffer.byteLength
   }
 

@@ -22,7 +22,7 @@ function kernelCode(v: MemoryView): string | null {
   return KERNEL_CODES.includes(c) ? c : null
 }
 
-type Operand = [Uint8Array, number, number, readonly number[], readonly number[], readonly number[], unknown]
+type Operand = [Uint8Array | null, number, number, readonly number[], readonly number[], readonly number[], unknown]
 
 function operandOf(m: Memory, off: number, itemsize: number, shape: readonly number[], strides: readonly number[], subs: readonly number[], asyncJob: boolean): Operand {
   if (m.checkPointees !== null) {
@@ -33,7 +33,8 @@ function operandOf(m: Memory, off: number, itemsize: number, shape: readonly num
   // be detached and its bytes released mid-job: only native memory or a SAB is pinned for real)
   if (asyncJob && (m.pinningOwner === null || m.pinningOwner.jsBuffer !== undefined) && !(typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer))
     fail('ERR_MEMVIEW_UNSUPPORTED', 'async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer')
-  return [m.typedArray(Uint8Array) as Uint8Array, off, itemsize, shape, strides, subs, m.pinningOwner]
+  // Memory beyond one ArrayBuffer goes by its owner alone: native code reads the owner's block.
+  return [m.windowed ? null : (m.typedArray(Uint8Array) as Uint8Array), off, itemsize, shape, strides, subs, m.pinningOwner]
 }
 
 function operand(v: MemoryView, asyncJob = false): Operand {

@@ -124,17 +124,26 @@ export class MemoryView<T = unknown> {
     this.nbytes = size * dtype.itemsize
     this._indirect = indirect
     this._end = reachEnd(this)
+    // Native memory beyond one ArrayBuffer: a view whose bytes fit one window reads through it.
+    if (memory.windowed && !indirect && size > 0) {
+      const w = memory.window(this._off + lowestByte(this), this._end - 1)
+      if (w !== null) {
+        this._m = w
+        this._off -= w.start
+        this._end -= w.start
+      }
+    }
 
     // The fast path needs a TypedArray of the element type whose elements line up with the view's.
     const ctor = dtype.ctor
     const bpe = dtype.itemsize
-    let fast = ctor !== null && !indirect && init.offset % bpe === 0 && memory.byteLength >= this._end
+    let fast = ctor !== null && !indirect && !this._m.windowed && this._off % bpe === 0 && this._m.byteLength >= this._end
     for (let d = 0; fast && d < ndim; d++) if (strides[d] % bpe !== 0) fast = false
     // Native memory gets its TypedArray on first element access (see Memory.buffer).
-    const lazy = fast && !memory.materialized
-    this._ta = fast && !lazy ? memory.typedArray(ctor!) : null
+    const lazy = fast && !this._m.materialized
+    this._ta = fast && !lazy ? this._m.typedArray(ctor!) : null
     this._vt = ctor === BigInt64Array || ctor === BigUint64Array ? 'bigint' : 'number'
-    this._eo = fast ? init.offset / bpe : 0
+    this._eo = fast ? this._off / bpe : 0
     this._s0 = ndim > 0 ? shape[0] : 0
     this._s1 = ndim > 1 ? shape[1] : 0
     this._s2 = ndim > 2 ? shape[2] : 0
@@ -405,12 +414,14 @@ export class MemoryView<T = unknown> {
 
   /** @internal reads one element (validating the bytes are still there). */
   _read(mem: Memory, off: number): unknown {
+    if (mem.windowed) [mem, off] = mem.locate(off, this.itemsize)
     mem.require(off + this.itemsize)
     return this._dt.read(mem.view(), off)
   }
 
   /** @internal */
   _write(mem: Memory, off: number, value: unknown): void {
+    if (mem.windowed) [mem, off] = mem.locate(off, this.itemsize)
     mem.require(off + this.itemsize)
     this._dt.write(mem.view(), off, value)
   }
@@ -563,10 +574,7 @@ export class MemoryView<T = unknown> {
     this._dt.write(scratch, 0, value)
     if (hooks.fill !== null && hooks.fill(this, scratch)) return this
     const bytes = new Uint8Array(scratch.buffer)
-    forEachElement(this, (mem, off) => {
-      mem.require(off + bytes.length)
-      new Uint8Array(mem.buffer as ArrayBuffer, off, bytes.length).set(bytes)
-    })
+    forEachElement(this, (mem, off) => mem.bytes(off, bytes.length).set(bytes))
     return this
   }
 
@@ -585,9 +593,7 @@ export class MemoryView<T = unknown> {
       const [dm, doff] = dstIt[k]
       const [sm, soff] = srcIt[k]
       if (same) {
-        sm.require(soff + n)
-        dm.require(doff + n)
-        new Uint8Array(dm.buffer as ArrayBuffer, doff, n).set(new Uint8Array(sm.buffer as ArrayBuffer, soff, n))
+        dm.bytes(doff, n).set(sm.bytes(soff, n))
       } else {
         this._write(dm, doff, convertValue(source._read(sm, soff), this._dt))
       }
@@ -629,8 +635,7 @@ export class MemoryView<T = unknown> {
     const n = this.itemsize
     let k = 0
     for (const [mem, off] of elementLocations(src)) {
-      mem.require(off + n)
-      out.set(new Uint8Array(mem.buffer as ArrayBuffer, off, n), k)
+      out.set(mem.bytes(off, n), k)
       k += n
     }
     return out
@@ -880,14 +885,13 @@ function broadcastTo(src: MemoryView, shape: readonly number[]): MemoryView {
 
 /** Whether the bytes two views reach may overlap (conservative for indirect views). */
 function mayOverlap(a: MemoryView, b: MemoryView): boolean {
-  if (a._m.buffer !== b._m.buffer) {
-    if (a._indirect || b._indirect) return true
-    return false
-  }
   if (a._indirect || b._indirect) return true
-  const aLo = a._off + lowestByte(a)
-  const bLo = b._off + lowestByte(b)
-  return aLo < b._end && bLo < a._end
+  // Same bytes: the same JS buffer, or windows (or the whole) of the same native owner.
+  const sameOwner = a._m.owner !== null && a._m.owner === b._m.owner
+  if (!sameOwner && (a._m.windowed || b._m.windowed || a._m.buffer !== b._m.buffer)) return false
+  const aLo = a._m.start + a._off + lowestByte(a)
+  const bLo = b._m.start + b._off + lowestByte(b)
+  return aLo < b._m.start + b._end && bLo < a._m.start + a._end
 }
 
 /** Every element's memory and byte offset, in C order. */

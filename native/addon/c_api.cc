@@ -190,7 +190,7 @@ bool ReadAcquired(CapiState *st, napi_value arr, Acquired *a, const char **code,
     return bad("shape, strides and suboffsets must be integer arrays of one length <= 64");
   s.ndim = n1;
   int64_t length64;
-  if (!ValidateMemory(env, el[1], offset, &s, &a->arraybuffer, &length64, code, why)) return false;
+  if (!ValidateMemory(env, el[1], el[7], offset, &s, &a->arraybuffer, &length64, code, why)) return false;
   size_t length = size_t(length64);
   char *base = s.data - offset;
   if (mv::has_indirect(s) && TableKindOf(Napi::Env(env), Napi::Value(env, a->arraybuffer)) == TableKind::rows &&
@@ -358,7 +358,7 @@ extern "C" int mv_capi_get_buffer(napi_env cenv, napi_value value, int flags, mv
   }
   pin->format = a.format;
   napi_create_reference(menv, a.info, 1, &pin->info);
-  napi_create_reference(menv, a.arraybuffer, 1, &pin->memory);
+  if (a.arraybuffer != nullptr) napi_create_reference(menv, a.arraybuffer, 1, &pin->memory);  // large memory: the owner pins it
   if (a.keep != nullptr) napi_create_reference(menv, a.keep, 1, &pin->keep);
   if (a.owner != nullptr) {
     a.owner->retain();

@@ -40,7 +40,7 @@ bool IsNullish(napi_env env, napi_value v) {
   return napi_typeof(env, v, &t) != napi_ok || t == napi_null || t == napi_undefined;
 }
 
-bool ValidateMemory(napi_env env, napi_value bytes, int64_t offset, mv::Slice *sp, napi_value *arraybuffer,
+bool ValidateMemory(napi_env env, napi_value bytes, napi_value owner, int64_t offset, mv::Slice *sp, napi_value *arraybuffer,
                     int64_t *length, const char **code, std::string *why) {
   mv::Slice &s = *sp;
   *code = "ERR_MEMVIEW_EXTENT";
@@ -48,15 +48,30 @@ bool ValidateMemory(napi_env env, napi_value bytes, int64_t offset, mv::Slice *s
     *why = std::string("invalid view descriptor: ") + text;
     return false;
   };
-  bool is_ta = false;
-  napi_is_typedarray(env, bytes, &is_ta);
-  if (!is_ta) return bad("no memory");
-  napi_typedarray_type t;
-  size_t len, byte_offset;
+  size_t len;
   void *data;
-  if (napi_get_typedarray_info(env, bytes, &t, &len, &data, arraybuffer, &byte_offset) != napi_ok ||
-      t != napi_uint8_array || byte_offset != 0)
-    return bad("memory must be a Uint8Array over a whole buffer");
+  if (IsNullish(env, bytes)) {
+    // Native memory too large for one ArrayBuffer: the owner's block itself.
+    OwnerHandle *h = IsNullish(env, owner) ? nullptr : OwnerHandle::Unwrap(Napi::Value(env, owner));
+    if (h == nullptr) return bad("no memory");
+    if (h->freed()) {
+      *code = "ERR_MEMVIEW_RELEASED";
+      *why = "memory was released";
+      return false;
+    }
+    data = h->owner()->data();
+    len = size_t(h->owner()->size());
+    *arraybuffer = nullptr;
+  } else {
+    bool is_ta = false;
+    napi_is_typedarray(env, bytes, &is_ta);
+    if (!is_ta) return bad("no memory");
+    napi_typedarray_type t;
+    size_t byte_offset;
+    if (napi_get_typedarray_info(env, bytes, &t, &len, &data, arraybuffer, &byte_offset) != napi_ok ||
+        t != napi_uint8_array || byte_offset != 0)
+      return bad("memory must be a Uint8Array over a whole buffer");
+  }
   *length = int64_t(len);
   if (offset < 0 || offset > int64_t(len)) return bad("offset outside the buffer");
   for (int d = 0; d < s.ndim; d++)
@@ -68,6 +83,7 @@ bool ValidateMemory(napi_env env, napi_value bytes, int64_t offset, mv::Slice *s
   if (!mv::has_indirect(s)) return true;
 
   // Pointer axes: only in tables memview made, read as whole aligned entries.
+  if (*arraybuffer == nullptr) return bad("pointer axes over memory that is not a memview pointer table");
   Napi::Env menv(env);
   Napi::Value table(menv, *arraybuffer);
   TableKind kind = TableKindOf(menv, table);

@@ -22,12 +22,12 @@ bool ReadAxes(napi_env env, napi_value v, int64_t *out, int *len);
 
 bool IsNullish(napi_env env, napi_value v);
 
-// Points s.data at `offset` bytes into the memory of `bytes` (a Uint8Array over a whole buffer)
-// and proves every byte s can reach is inside it: check_within for the direct part, and for
+// Points s.data at `offset` bytes into the memory of `bytes` (a Uint8Array over a whole buffer;
+// null for native memory larger than one ArrayBuffer: then the live `owner`'s block) and proves every byte s can reach is inside it: check_within for the direct part, and for
 // pointer axes that the table is one memview made (tables.h) with rows still attached. s's
 // ndim, itemsize, shape, strides and suboffsets must be filled. On failure returns false with
 // *code (ERR_MEMVIEW_EXTENT or ERR_MEMVIEW_DETACHED) and *why set.
-bool ValidateMemory(napi_env env, napi_value bytes, int64_t offset, mv::Slice *s, napi_value *arraybuffer,
+bool ValidateMemory(napi_env env, napi_value bytes, napi_value owner, int64_t offset, mv::Slice *s, napi_value *arraybuffer,
                     int64_t *length, const char **code, std::string *why);
 
 // The owner named by a descriptor (null/undefined: none). It must be live and hold exactly the

@@ -47,7 +47,7 @@ bool ReadOperand(Napi::Env env, Napi::Value v, bool pin, Operand *op) {
   int64_t length;
   const char *code;
   std::string why;
-  if (!ValidateMemory(env, bytes, offset, &s, &arraybuffer, &length, &code, &why)) {
+  if (!ValidateMemory(env, bytes, a.Get(6u), offset, &s, &arraybuffer, &length, &code, &why)) {
     ThrowCoded(env, code, why, std::string(code) == "ERR_MEMVIEW_DETACHED" ? ErrKind::buffer : ErrKind::range);
     return false;
   }
