@@ -1,7 +1,7 @@
 // Element access specialised by number of dimensions. Each view gets the get/set pair for its
 // ndim and memory kind when it is made, so a loop's call site sees one small function V8 inlines:
 // bounds checks, index arithmetic and one TypedArray load, no branching on ndim.
-// Anything unusual (wrong index count, released view, DataView or indirect memory beyond the
+// Indices that are not numbers (bigint, symbols, objects) and anything unusual (wrong index count, released view, DataView or indirect memory beyond the
 // T** case) falls back to MemoryView.prototype.get/set, which handle every case.
 import { fail } from './errors'
 import type { MemoryView } from './view'
@@ -9,7 +9,10 @@ import type { MemoryView } from './view'
 type Getter = (this: MemoryView, ...idx: number[]) => unknown
 type Setter = (this: MemoryView, ...args: unknown[]) => void
 
-export function outOfBounds(axis: number): never {
+/** An index that failed the fast check: not an integer (TypeError, as Cython) or out of range. */
+export function outOfBounds(axis: number, index?: number): never {
+  if (index !== undefined && !Number.isInteger(index))
+    fail('ERR_MEMVIEW_INDEX_SYNTAX', `Cannot index with type 'number' (${index} is not an integer)`)
   return fail('ERR_MEMVIEW_INDEX', `Out of bounds on buffer access (axis ${axis})`)
 }
 
@@ -39,10 +42,10 @@ function get0(this: MemoryView): unknown {
 }
 
 function get1(this: MemoryView, i: number): unknown {
-  if (arguments.length !== 1) return slowGet(this, arguments)
+  if (arguments.length !== 1 || typeof i !== 'number') return slowGet(this, arguments)
   const s0 = this._s0
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   const ta = this._ta!
   const e = this._eo + i * this._e0
   // Checked before the load, so the load's result is always a number (never boxed with undefined).
@@ -51,13 +54,13 @@ function get1(this: MemoryView, i: number): unknown {
 }
 
 function get2(this: MemoryView, i: number, j: number): unknown {
-  if (arguments.length !== 2) return slowGet(this, arguments)
+  if (arguments.length !== 2 || typeof i !== 'number' || typeof j !== 'number') return slowGet(this, arguments)
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
   const ta = this._ta!
   const e = this._eo + i * this._e0 + j * this._e1
   // Checked before the load, so the load's result is always a number (never boxed with undefined).
@@ -66,16 +69,16 @@ function get2(this: MemoryView, i: number, j: number): unknown {
 }
 
 function get3(this: MemoryView, i: number, j: number, k: number): unknown {
-  if (arguments.length !== 3) return slowGet(this, arguments)
+  if (arguments.length !== 3 || typeof i !== 'number' || typeof j !== 'number' || typeof k !== 'number') return slowGet(this, arguments)
   const s0 = this._s0
   const s1 = this._s1
   const s2 = this._s2
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
   if (k < 0) k += s2
-  if (k >>> 0 !== k || k >= s2) outOfBounds(2)
+  if (k >>> 0 !== k || k >= s2) outOfBounds(2, k)
   const ta = this._ta!
   const e = this._eo + i * this._e0 + j * this._e1 + k * this._e2
   // Checked before the load, so the load's result is always a number (never boxed with undefined).
@@ -89,66 +92,76 @@ function set0(this: MemoryView, value: unknown): void {
 }
 
 function set1(this: MemoryView, i: number, value: unknown): void {
-  if (arguments.length !== 2) return slowSet(this, arguments)
+  if (arguments.length !== 2 || typeof i !== 'number') return slowSet(this, arguments)
   const s0 = this._s0
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   store(this, this._ta!, this._eo + i * this._e0, value)
 }
 
 function set2(this: MemoryView, i: number, j: number, value: unknown): void {
-  if (arguments.length !== 3) return slowSet(this, arguments)
+  if (arguments.length !== 3 || typeof i !== 'number' || typeof j !== 'number') return slowSet(this, arguments)
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
   store(this, this._ta!, this._eo + i * this._e0 + j * this._e1, value)
 }
 
 function set3(this: MemoryView, i: number, j: number, k: number, value: unknown): void {
-  if (arguments.length !== 4) return slowSet(this, arguments)
+  if (arguments.length !== 4 || typeof i !== 'number' || typeof j !== 'number' || typeof k !== 'number') return slowSet(this, arguments)
   const s0 = this._s0
   const s1 = this._s1
   const s2 = this._s2
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
   if (k < 0) k += s2
-  if (k >>> 0 !== k || k >= s2) outOfBounds(2)
+  if (k >>> 0 !== k || k >= s2) outOfBounds(2, k)
   store(this, this._ta!, this._eo + i * this._e0 + j * this._e1 + k * this._e2, value)
 }
 
 // ---- T**: a pointer axis 0 whose rows resolve once to TypedArrays -------------------------------
 
 function getRow2(this: MemoryView, i: number, j: number): unknown {
-  if (arguments.length !== 2) return slowGet(this, arguments)
+  if (arguments.length !== 2 || typeof i !== 'number' || typeof j !== 'number') return slowGet(this, arguments)
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
   const row = this._rowTA[i]
-  if (row === undefined) return this._getRow(i, j, 0, 0) // first touch of this row: resolves it
+  if (row === undefined) return firstTouchGet(this, i, j)
   const e = this._rowEo[i] + j * this._e1
   if (e >= row.length) return this._m.detachedError()
   return row[e]
 }
 
 function setRow2(this: MemoryView, i: number, j: number, value: unknown): void {
-  if (arguments.length !== 3) return slowSet(this, arguments)
+  if (arguments.length !== 3 || typeof i !== 'number' || typeof j !== 'number') return slowSet(this, arguments)
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0)
+  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1)
+  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
   const row = this._rowTA[i]
-  if (row === undefined) return this._setRow(2, i, j, value, undefined, undefined)
+  if (row === undefined) return firstTouchSet(this, i, j, value)
   store(this, row, this._rowEo[i] + j * this._e1, value)
+}
+
+// A row's first access resolves it (kept out of line so the accessors stay small enough to inline).
+function firstTouchGet(v: MemoryView, i: number, j: number): unknown {
+  return v._resolveRow(i) === null ? v._getSlow([i, j]) : getRow2.call(v, i, j)
+}
+
+function firstTouchSet(v: MemoryView, i: number, j: number, value: unknown): void {
+  if (v._resolveRow(i) === null) v._setSlow([i, j, value])
+  else setRow2.call(v, i, j, value)
 }
 
 const DIRECT_GET: Getter[] = [get0, get1, get2, get3] as Getter[]

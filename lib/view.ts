@@ -194,40 +194,10 @@ export class MemoryView<T = unknown> {
    * @example v.get(-1, -2) // buf[-1, -2]
    */
   get(i?: number, j?: number, k?: number, l?: number): T {
-    const ta = this._ta
-    const n = arguments.length
-    if (ta === null || n !== this.ndim || n > 4) {
-      if (this._rowsOk && n === this.ndim && n > 1 && n <= 4) return this._getRow(i as number, j as number, k as number, l as number) as T
-      return this._getSlow(Array.prototype.slice.call(arguments)) as T
-    }
-    let e = this._eo
-    if (n > 0) {
-      let a = i as number
-      if (a < 0) a += this._s0
-      if (a >>> 0 !== a || a >= this._s0) outOfBounds(0)
-      e += a * this._e0
-      if (n > 1) {
-        let b = j as number
-        if (b < 0) b += this._s1
-        if (b >>> 0 !== b || b >= this._s1) outOfBounds(1)
-        e += b * this._e1
-        if (n > 2) {
-          let c = k as number
-          if (c < 0) c += this._s2
-          if (c >>> 0 !== c || c >= this._s2) outOfBounds(2)
-          e += c * this._e2
-          if (n > 3) {
-            let d = l as number
-            if (d < 0) d += this._s3
-            if (d >>> 0 !== d || d >= this._s3) outOfBounds(3)
-            e += d * this._e3
-          }
-        }
-      }
-    }
-    const x = ta[e]
-    if (x === undefined) this._m.detachedError()
-    return x as T
+    // Views with a fast path get their own specialised get (lib/access.ts) when they are made;
+    // this one serves the rest: DataView formats, indirect views, ndim > 3, released views.
+    void i, void j, void k, void l
+    return this._getSlow(Array.prototype.slice.call(arguments)) as T
   }
 
   /**
@@ -236,117 +206,8 @@ export class MemoryView<T = unknown> {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   set(i?: any, j?: any, k?: any, l?: any, m?: any): void {
-    const ta = this._ta
-    const n = arguments.length - 1
-    if (ta === null || n !== this.ndim || n > 4 || this.readonly) {
-      if (this._rowsOk && !this.readonly && n === this.ndim && n > 1 && n <= 4) {
-        this._setRow(n, i, j, k, l, m)
-        return
-      }
-      this._setSlow(Array.prototype.slice.call(arguments))
-      return
-    }
-    let e = this._eo
-    let value: unknown = i
-    if (n > 0) {
-      let a = i as number
-      if (a < 0) a += this._s0
-      if (a >>> 0 !== a || a >= this._s0) outOfBounds(0)
-      e += a * this._e0
-      value = j
-      if (n > 1) {
-        let b = j as number
-        if (b < 0) b += this._s1
-        if (b >>> 0 !== b || b >= this._s1) outOfBounds(1)
-        e += b * this._e1
-        value = k
-        if (n > 2) {
-          let c = k as number
-          if (c < 0) c += this._s2
-          if (c >>> 0 !== c || c >= this._s2) outOfBounds(2)
-          e += c * this._e2
-          value = l
-          if (n > 3) {
-            let d = l as number
-            if (d < 0) d += this._s3
-            if (d >>> 0 !== d || d >= this._s3) outOfBounds(3)
-            e += d * this._e3
-            value = m
-          }
-        }
-      }
-    }
-    if (e >= ta.length) this._m.detachedError()
-    if (typeof value !== this._vt) value = coerce(value, this._vt)
-    ;(ta as unknown as unknown[])[e] = value
-  }
-
-  /**
-   * @internal Indirect views whose only pointer axis is the first (a T** such as rows of
-   * TypedArrays or a C double**): each row resolves once to a TypedArray aliasing it, then
-   * elements are read at TypedArray speed.
-   */
-  _getRow(i: number, j: number, k: number, l: number): unknown {
-    if (this._released) this._checkUsable()
-    if (i < 0) i += this._s0
-    if (i >>> 0 !== i || i >= this._s0) outOfBounds(0)
-    let row: TypedArray | null = this._rowTA[i]
-    const n = this.ndim
-    if (row === undefined) {
-      row = this._resolveRow(i)
-      if (row === null) return this._getSlow([i, j, k, l].slice(0, n))
-    }
-    let e = this._rowEo[i]
-    if (j < 0) j += this._s1
-    if (j >>> 0 !== j || j >= this._s1) outOfBounds(1)
-    e += j * this._e1
-    if (n > 2) {
-      if (k < 0) k += this._s2
-      if (k >>> 0 !== k || k >= this._s2) outOfBounds(2)
-      e += k * this._e2
-      if (n > 3) {
-        if (l < 0) l += this._s3
-        if (l >>> 0 !== l || l >= this._s3) outOfBounds(3)
-        e += l * this._e3
-      }
-    }
-    const x = row[e]
-    if (x === undefined) this._m.detachedError()
-    return x
-  }
-
-  /** @internal set() on a T** view: the index arithmetic of _getRow, then a typed store. */
-  _setRow(n: number, i: number, j: number, k: unknown, l: unknown, m: unknown): void {
-    if (this._released) this._checkUsable()
-    if (i < 0) i += this._s0
-    if (i >>> 0 !== i || i >= this._s0) outOfBounds(0)
-    let row: TypedArray | null = this._rowTA[i]
-    if (row === undefined) {
-      row = this._resolveRow(i)
-      if (row === null) return this._setSlow([i, j, k, l, m].slice(0, n + 1))
-    }
-    let e = this._rowEo[i]
-    if (j < 0) j += this._s1
-    if (j >>> 0 !== j || j >= this._s1) outOfBounds(1)
-    e += j * this._e1
-    let value: unknown = k
-    if (n > 2) {
-      let c = k as number
-      if (c < 0) c += this._s2
-      if (c >>> 0 !== c || c >= this._s2) outOfBounds(2)
-      e += c * this._e2
-      value = l
-      if (n > 3) {
-        let d = l as number
-        if (d < 0) d += this._s3
-        if (d >>> 0 !== d || d >= this._s3) outOfBounds(3)
-        e += d * this._e3
-        value = m
-      }
-    }
-    if (e >= row.length) this._m.detachedError()
-    if (typeof value !== this._vt) value = coerce(value, this._vt)
-    ;(row as unknown as unknown[])[e] = value
+    void i, void j, void k, void l, void m
+    this._setSlow(Array.prototype.slice.call(arguments))
   }
 
   /** @internal resolves row i of a T** view to a TypedArray over the row's memory. */
