@@ -167,10 +167,18 @@ function firstTouchSet(v: MemoryView, i: number, j: number, value: unknown): voi
 const DIRECT_GET: Getter[] = [get0, get1, get2, get3] as Getter[]
 const DIRECT_SET: Setter[] = [set0, set1, set2, set3] as Setter[]
 
-/** The get/set a view should use, or null for the generic prototype methods. */
-export function accessorsFor(v: MemoryView): [Getter, Setter] | null {
+/** Gives v the get/set for its ndim and memory kind; generic ones (the prototype's) otherwise. */
+export function installAccessors(v: MemoryView, genericGet: Getter, genericSet: Setter): void {
   const n = v.ndim
-  if (v._ta !== null && n < DIRECT_GET.length) return [DIRECT_GET[n], v.readonly ? null! : DIRECT_SET[n]]
-  if (v._rowsOk && n === 2) return [getRow2 as Getter, v.readonly ? null! : (setRow2 as Setter)]
-  return null
+  let get = genericGet
+  let set = genericSet
+  if (v._ta !== null && n < DIRECT_GET.length) {
+    get = DIRECT_GET[n]
+    set = DIRECT_SET[n]
+  } else if (v._rowsOk && n === 2) {
+    get = getRow2 as Getter
+    set = setRow2 as Setter
+  }
+  v.get = get as MemoryView['get']
+  v.set = (v.readonly ? genericSet : set) as MemoryView['set']
 }

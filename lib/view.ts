@@ -20,7 +20,7 @@ import {
   transposeGeometry,
 } from './indexing'
 import type { Memory } from './memory'
-import { accessorsFor, outOfBounds } from './access'
+import { installAccessors, outOfBounds } from './access'
 import { formatView } from './repr'
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
@@ -56,7 +56,6 @@ export class MemoryView<T = unknown> {
   _shape: readonly number[]
   /** @internal */ _strides: readonly number[]
   /** @internal */ _subs: readonly number[]
-  private _frozen: [readonly number[], readonly number[], readonly number[]] | null = null
   readonly ndim: number
   readonly itemsize: number
   readonly format: string
@@ -174,9 +173,7 @@ export class MemoryView<T = unknown> {
 
   /** @internal own get/set specialised for this view (lib/access.ts); the prototype's do the rest */
   _installAccessors(): void {
-    const acc = accessorsFor(this)
-    this.get = acc === null ? GENERIC_GET : (acc[0] as typeof this.get)
-    this.set = acc === null || acc[1] === null ? GENERIC_SET : (acc[1] as typeof this.set)
+    installAccessors(this as MemoryView, GENERIC_GET as never, GENERIC_SET as never)
   }
 
   /** @internal first element access of a view over native memory: make its TypedArray now */
@@ -347,22 +344,21 @@ export class MemoryView<T = unknown> {
 
   /** Extent of each axis (a frozen array). */
   get shape(): readonly number[] {
-    return (this._frozen ??= this._freeze())[0]
+    // The view's own array, frozen on first use (never mutated by memview, now by nobody).
+    const a = this._shape
+    return Object.isFrozen(a) ? a : Object.freeze(a)
   }
 
   /** Bytes to step along each axis (PEP 3118 strides; frozen). */
   get strides(): readonly number[] {
-    return (this._frozen ??= this._freeze())[1]
+    const a = this._strides
+    return Object.isFrozen(a) ? a : Object.freeze(a)
   }
 
   /** Per axis: < 0 for direct, else the offset added after following the pointer (frozen). */
   get suboffsets(): readonly number[] {
-    return (this._frozen ??= this._freeze())[2]
-  }
-
-  private _freeze(): [readonly number[], readonly number[], readonly number[]] {
-    const f = (a: readonly number[]) => (Object.isFrozen(a) ? a : Object.freeze(a.slice()))
-    return [f(this._shape), f(this._strides), f(this._subs)]
+    const a = this._subs
+    return Object.isFrozen(a) ? a : Object.freeze(a)
   }
 
   // ---- attributes ---------------------------------------------------------------------------------
