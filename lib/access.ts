@@ -1,7 +1,8 @@
 // Element access specialised by number of dimensions. Each view gets the get/set pair for its
 // ndim and memory kind when it is made, so a loop's call site sees one small function V8 inlines:
 // bounds checks, index arithmetic and one TypedArray load, no branching on ndim.
-// Indices that are not numbers (bigint, symbols, objects) and anything unusual (wrong index count, released view, DataView or indirect memory beyond the
+// Indices that fail the fast check (negative beyond the extent, out of range, non-integers, not
+// numbers, beyond 2^32) and anything unusual (wrong index count, released view, DataView or indirect memory beyond the
 // T** case) falls back to MemoryView.prototype.get/set, which handle every case.
 import { fail } from './errors'
 import type { MemoryView } from './view'
@@ -9,10 +10,8 @@ import type { MemoryView } from './view'
 type Getter = (this: MemoryView, ...idx: number[]) => unknown
 type Setter = (this: MemoryView, ...args: unknown[]) => void
 
-/** An index that failed the fast check: not an integer (TypeError, as Cython) or out of range. */
-export function outOfBounds(axis: number, index?: number): never {
-  if (index !== undefined && !Number.isInteger(index))
-    fail('ERR_MEMVIEW_INDEX_SYNTAX', `Cannot index with type 'number' (${index} is not an integer)`)
+/** Cython's error for an index outside its axis. */
+export function outOfBounds(axis: number): never {
   return fail('ERR_MEMVIEW_INDEX', `Out of bounds on buffer access (axis ${axis})`)
 }
 
@@ -24,7 +23,8 @@ function slowSet(v: MemoryView, args: IArguments): void {
   v._setSlow(Array.prototype.slice.call(args))
 }
 
-function store(v: MemoryView, ta: { [k: number]: unknown; length: number }, e: number, value: unknown): void {
+function store(v: MemoryView, ta: { [k: number]: unknown; length: number } | null, e: number, value: unknown, args: IArguments): void {
+  if (ta === null) return slowSet(v, args) // released or forged: the checked path says why
   if (e >= ta.length) v._m.detachedError()
   if (typeof value !== v._vt) value = v._coerce(value)
   ta[e] = value
@@ -34,7 +34,8 @@ function store(v: MemoryView, ta: { [k: number]: unknown; length: number }, e: n
 
 function get0(this: MemoryView): unknown {
   if (arguments.length !== 0) return slowGet(this, arguments)
-  const ta = this._ta!
+  const ta = this._ta
+  if (ta === null) return slowGet(this, arguments) // released or forged: the checked path says why
   const e = this._eo
   // Checked before the load, so the load's result is always a number (never boxed with undefined).
   if (e >= ta.length) return this._m.detachedError()
@@ -45,8 +46,9 @@ function get1(this: MemoryView, i: number): unknown {
   if (arguments.length !== 1 || typeof i !== 'number') return slowGet(this, arguments)
   const s0 = this._s0
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
-  const ta = this._ta!
+  if (i >>> 0 !== i || i >= s0) return slowGet(this, arguments)
+  const ta = this._ta
+  if (ta === null) return slowGet(this, arguments) // released or forged: the checked path says why
   const e = this._eo + i * this._e0
   // Checked before the load, so the load's result is always a number (never boxed with undefined).
   if (e >= ta.length) return this._m.detachedError()
@@ -58,10 +60,11 @@ function get2(this: MemoryView, i: number, j: number): unknown {
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
+  if (i >>> 0 !== i || i >= s0) return slowGet(this, arguments)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
-  const ta = this._ta!
+  if (j >>> 0 !== j || j >= s1) return slowGet(this, arguments)
+  const ta = this._ta
+  if (ta === null) return slowGet(this, arguments) // released or forged: the checked path says why
   const e = this._eo + i * this._e0 + j * this._e1
   // Checked before the load, so the load's result is always a number (never boxed with undefined).
   if (e >= ta.length) return this._m.detachedError()
@@ -74,12 +77,13 @@ function get3(this: MemoryView, i: number, j: number, k: number): unknown {
   const s1 = this._s1
   const s2 = this._s2
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
+  if (i >>> 0 !== i || i >= s0) return slowGet(this, arguments)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
+  if (j >>> 0 !== j || j >= s1) return slowGet(this, arguments)
   if (k < 0) k += s2
-  if (k >>> 0 !== k || k >= s2) outOfBounds(2, k)
-  const ta = this._ta!
+  if (k >>> 0 !== k || k >= s2) return slowGet(this, arguments)
+  const ta = this._ta
+  if (ta === null) return slowGet(this, arguments) // released or forged: the checked path says why
   const e = this._eo + i * this._e0 + j * this._e1 + k * this._e2
   // Checked before the load, so the load's result is always a number (never boxed with undefined).
   if (e >= ta.length) return this._m.detachedError()
@@ -88,15 +92,15 @@ function get3(this: MemoryView, i: number, j: number, k: number): unknown {
 
 function set0(this: MemoryView, value: unknown): void {
   if (arguments.length !== 1) return slowSet(this, arguments)
-  store(this, this._ta!, this._eo, value)
+  store(this, this._ta, this._eo, value, arguments)
 }
 
 function set1(this: MemoryView, i: number, value: unknown): void {
   if (arguments.length !== 2 || typeof i !== 'number') return slowSet(this, arguments)
   const s0 = this._s0
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
-  store(this, this._ta!, this._eo + i * this._e0, value)
+  if (i >>> 0 !== i || i >= s0) return slowSet(this, arguments)
+  store(this, this._ta, this._eo + i * this._e0, value, arguments)
 }
 
 function set2(this: MemoryView, i: number, j: number, value: unknown): void {
@@ -104,10 +108,10 @@ function set2(this: MemoryView, i: number, j: number, value: unknown): void {
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
+  if (i >>> 0 !== i || i >= s0) return slowSet(this, arguments)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
-  store(this, this._ta!, this._eo + i * this._e0 + j * this._e1, value)
+  if (j >>> 0 !== j || j >= s1) return slowSet(this, arguments)
+  store(this, this._ta, this._eo + i * this._e0 + j * this._e1, value, arguments)
 }
 
 function set3(this: MemoryView, i: number, j: number, k: number, value: unknown): void {
@@ -116,12 +120,12 @@ function set3(this: MemoryView, i: number, j: number, k: number, value: unknown)
   const s1 = this._s1
   const s2 = this._s2
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
+  if (i >>> 0 !== i || i >= s0) return slowSet(this, arguments)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
+  if (j >>> 0 !== j || j >= s1) return slowSet(this, arguments)
   if (k < 0) k += s2
-  if (k >>> 0 !== k || k >= s2) outOfBounds(2, k)
-  store(this, this._ta!, this._eo + i * this._e0 + j * this._e1 + k * this._e2, value)
+  if (k >>> 0 !== k || k >= s2) return slowSet(this, arguments)
+  store(this, this._ta, this._eo + i * this._e0 + j * this._e1 + k * this._e2, value, arguments)
 }
 
 // ---- T**: a pointer axis 0 whose rows resolve once to TypedArrays -------------------------------
@@ -131,9 +135,9 @@ function getRow2(this: MemoryView, i: number, j: number): unknown {
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
+  if (i >>> 0 !== i || i >= s0) return slowGet(this, arguments)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
+  if (j >>> 0 !== j || j >= s1) return slowGet(this, arguments)
   const row = this._rowTA[i]
   if (row === undefined) return firstTouchGet(this, i, j)
   const e = this._rowEo[i] + j * this._e1
@@ -146,12 +150,12 @@ function setRow2(this: MemoryView, i: number, j: number, value: unknown): void {
   const s0 = this._s0
   const s1 = this._s1
   if (i < 0) i += s0
-  if (i >>> 0 !== i || i >= s0) outOfBounds(0, i)
+  if (i >>> 0 !== i || i >= s0) return slowSet(this, arguments)
   if (j < 0) j += s1
-  if (j >>> 0 !== j || j >= s1) outOfBounds(1, j)
+  if (j >>> 0 !== j || j >= s1) return slowSet(this, arguments)
   const row = this._rowTA[i]
   if (row === undefined) return firstTouchSet(this, i, j, value)
-  store(this, row, this._rowEo[i] + j * this._e1, value)
+  store(this, row, this._rowEo[i] + j * this._e1, value, arguments)
 }
 
 // A row's first access resolves it (kept out of line so the accessors stay small enough to inline).

@@ -43,7 +43,7 @@ export const sourceKinds: ((src: unknown, opts: ViewOptions) => Acquired | null)
 
 function acquireBuiltin(src: unknown): Acquired | null {
   if (src instanceof MemoryView) {
-    src._checkUsable()
+    src._checkUsable() // also refuses objects that only inherit MemoryView.prototype
     return {
       memory: src._m,
       dtype: src._dt,
@@ -108,11 +108,26 @@ function describeSource(src: unknown): string {
 
 // ---- reinterpretation (opts.shape / strides / offset / format) ----------------------------------
 
-function isIntArray(x: unknown): x is number[] {
-  return Array.isArray(x) && x.every((n) => Number.isSafeInteger(n))
+/**
+ * A fresh copy of an array of safe integers, each element read exactly once (so getters or a
+ * Symbol.species cannot change what was validated), or null when it is not one.
+ */
+export function readIntArray(x: unknown, max = 64): number[] | null {
+  if (!Array.isArray(x)) return null
+  const n = x.length
+  if (!Number.isSafeInteger(n) || n > max) return null
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) {
+    const v: unknown = x[i]
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) return null
+    out[i] = v
+  }
+  return out
 }
 
-function reinterpret(a: Acquired, opts: ViewOptions, declFormat: string | null): Acquired {
+function reinterpret(a: Acquired, options: ViewOptions, declFormat: string | null): Acquired {
+  // Each option is read once: what is validated below is what is used.
+  const opts = { shape: options.shape, strides: options.strides, offset: options.offset, format: options.format }
   const wantsFormat = opts.format !== undefined || (declFormat !== null && !a.typed)
   if (opts.shape === undefined && opts.strides === undefined && opts.offset === undefined && !wantsFormat) return a
   let region = a.region
@@ -129,9 +144,10 @@ function reinterpret(a: Acquired, opts: ViewOptions, declFormat: string | null):
   if (!Number.isSafeInteger(offset) || offset < 0) fail('ERR_MEMVIEW_EXTENT', `offset must be a non-negative integer, got ${String(offset)}`)
   let shape: number[]
   if (opts.shape !== undefined) {
-    if (!isIntArray(opts.shape) || opts.shape.some((n) => n < 0)) fail('ERR_MEMVIEW_EXTENT', 'shape must be an array of non-negative integers')
-    if (opts.shape.length > 64) fail('ERR_MEMVIEW_NDIM', 'memoryview: number of dimensions must not exceed 64')
-    shape = opts.shape.slice()
+    if (Array.isArray(opts.shape) && opts.shape.length > 64) fail('ERR_MEMVIEW_NDIM', 'memoryview: number of dimensions must not exceed 64')
+    const copy = readIntArray(opts.shape)
+    if (copy === null || copy.some((n) => n < 0)) fail('ERR_MEMVIEW_EXTENT', 'shape must be an array of non-negative integers')
+    shape = copy
   } else {
     if ((bytes - offset) % itemsize !== 0 || bytes < offset)
       fail('ERR_MEMVIEW_EXTENT', `memoryview: length is not a multiple of itemsize (${bytes - offset} bytes, itemsize ${itemsize})`)
@@ -139,9 +155,10 @@ function reinterpret(a: Acquired, opts: ViewOptions, declFormat: string | null):
   }
   let strides: number[]
   if (opts.strides !== undefined) {
-    if (!isIntArray(opts.strides)) fail('ERR_MEMVIEW_EXTENT', 'strides must be an array of integers')
-    if (opts.strides.length !== shape.length) fail('ERR_MEMVIEW_EXTENT', `strides has ${opts.strides.length} entries for ${shape.length} dimensions`)
-    strides = opts.strides.slice()
+    const copy = readIntArray(opts.strides)
+    if (copy === null) fail('ERR_MEMVIEW_EXTENT', 'strides must be an array of integers')
+    if (copy.length !== shape.length) fail('ERR_MEMVIEW_EXTENT', `strides has ${copy.length} entries for ${shape.length} dimensions`)
+    strides = copy
   } else {
     strides = cStrides(shape, itemsize)
   }
@@ -157,7 +174,7 @@ function reinterpret(a: Acquired, opts: ViewOptions, declFormat: string | null):
     if (span < 0) lo += span
     else hi += span
   }
-  if (!empty && (offset + lo < 0 || offset + hi + itemsize > bytes))
+  if (offset > bytes || (!empty && (offset + lo < 0 || offset + hi + itemsize > bytes)))
     fail('ERR_MEMVIEW_EXTENT', `shape, strides and offset reach bytes ${offset + lo}..${offset + hi + itemsize - 1}, outside the source's ${bytes} bytes`)
   return {
     ...a,

@@ -27,6 +27,19 @@ export interface ArrayOptions {
 const UNSIGNED_OF_SIZE: Record<number, string> = { 1: 'B', 2: 'H', 4: 'I', 8: 'Q' }
 
 export class CyArray {
+  #brand = true
+
+  /** True for arrays memview made (not objects that merely inherit CyArray.prototype). */
+  static isArray(x: unknown): x is CyArray {
+    return typeof x === 'object' && x !== null && #brand in x
+  }
+
+  /** @internal this array's view, refusing forged arrays with a coded error */
+  _view(): MemoryView {
+    if (!(#brand in this)) fail('ERR_MEMVIEW_SOURCE', 'not an array made by memview')
+    return this.memview
+  }
+
   readonly shape: readonly number[]
   readonly strides: readonly number[]
   readonly suboffsets: readonly number[]
@@ -70,19 +83,19 @@ export class CyArray {
   }
 
   get(...idx: number[]): unknown {
-    return this.memview._getSlow(idx)
+    return this._view()._getSlow(idx)
   }
 
   set(...args: unknown[]): void {
-    this.memview._setSlow(args)
+    this._view()._setSlow(args)
   }
 
   at(...index: unknown[]): unknown {
-    return this.memview.at(...index)
+    return this._view().at(...index)
   }
 
   tolist(): unknown {
-    return this.memview.tolist()
+    return this._view().tolist()
   }
 
   /**
@@ -91,6 +104,7 @@ export class CyArray {
    * memory. The free callback runs once the last native pin (C ABI, workers) is gone.
    */
   free(): void {
+    this._view()
     this._owner.free()
   }
 
@@ -99,10 +113,12 @@ export class CyArray {
    * view, and returns the pointer, which the caller now owns. null for memory memview allocated.
    */
   steal(): bigint | null {
+    this._view()
     return this._owner.steal()
   }
 
   get address(): bigint | null {
+    this._view()
     return this._owner.address
   }
 }
@@ -111,10 +127,13 @@ function checkShape(shape: unknown): number[] {
   if (!Array.isArray(shape)) fail('ERR_MEMVIEW_ARGUMENT', 'shape must be an array of integers')
   if (shape.length === 0) fail('ERR_MEMVIEW_EXTENT', 'Empty shape tuple for cython.array')
   if (shape.length > 64) fail('ERR_MEMVIEW_NDIM', 'memoryview: number of dimensions must not exceed 64')
-  shape.forEach((n, d) => {
-    if (!Number.isSafeInteger(n) || n < 0) fail('ERR_MEMVIEW_EXTENT', `Invalid shape in axis ${d}: ${String(n)}.`)
-  })
-  return shape.slice()
+  const copy: number[] = []
+  for (let d = 0; d < shape.length; d++) {
+    const n: unknown = shape[d] // read once: the copy is what is checked and used
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) fail('ERR_MEMVIEW_EXTENT', `Invalid shape in axis ${d}: ${typeof n === 'symbol' ? 'symbol' : String(n)}.`)
+    copy.push(n)
+  }
+  return copy
 }
 
 /**
@@ -155,7 +174,7 @@ export function array(opts: ArrayOptions): CyArray {
 // A CyArray is a view source (its base is the array itself); copies are CyArray-backed.
 sourceKinds.push((src) => {
   if (!(src instanceof CyArray)) return null
-  const v = src.memview
+  const v = src._view()
   v._checkUsable()
   return { memory: v._m, dtype: v._dt, offset: 0, shape: v.shape, strides: v.strides, suboffsets: v.suboffsets, readonly: false, base: src, typed: true, region: null }
 })

@@ -376,6 +376,7 @@ export function applyIndex(g: Geometry, items: readonly IndexItem[], deref?: Der
   }
 
   const outNdim = ndim - nInt + nNew
+  if (outNdim > 64) fail('ERR_MEMVIEW_NDIM', `the result would have ${outNdim} dimensions; at most 64 are supported (NumPy's limit)`)
   const oShape: number[] = new Array(outNdim)
   const oStrides: number[] = new Array(outNdim)
   const oSubs: number[] = new Array(outNdim)

@@ -88,6 +88,7 @@ function run(spec: object, asyncJob: boolean): unknown {
 }
 
 function requireCode(v: MemoryView): string {
+  if (!MemoryView.isView(v)) fail('ERR_MEMVIEW_SOURCE', 'ops need views made by memview')
   const c = kernelCode(v)
   if (c === null) fail('ERR_MEMVIEW_DTYPE', `no kernel for format '${v.format}' (native byte order scalars only)`)
   return c

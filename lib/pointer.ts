@@ -1,5 +1,6 @@
 // Raw pointers in and out (unsafe by nature: memview cannot know what a foreign address is valid
 // for). fromPointer is Cython's `<int[:10, :2]> ptr`; addressOf gives a view's first element.
+import { readIntArray } from './acquire'
 import { CyArray } from './array'
 import { describeType, parseDeclaration } from './declaration'
 import { pointerGeometry, pointerTableMemory } from './indirect'
@@ -28,10 +29,11 @@ export interface PointerOptions {
 export function fromPointer(pointer: bigint, decl: string, opts: PointerOptions = {}): MemoryView {
   const d = parseDeclaration(decl)
   let shape: number[]
-  if (opts.shape !== undefined) {
-    if (!Array.isArray(opts.shape) || opts.shape.some((n) => !Number.isSafeInteger(n) || n < 0))
-      fail('ERR_MEMVIEW_EXTENT', 'shape must be an array of non-negative integers')
-    shape = opts.shape.slice()
+  const optShape = opts.shape
+  if (optShape !== undefined) {
+    const copy = readIntArray(optShape)
+    if (copy === null || copy.some((n) => n < 0)) fail('ERR_MEMVIEW_EXTENT', 'shape must be an array of non-negative integers')
+    shape = copy
   } else {
     shape = d.dims.map((dim, axis) => {
       const s = dim.slice

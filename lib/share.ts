@@ -2,7 +2,7 @@
 // in another thread sees the same memory. SharedArrayBuffer memory travels as the SAB itself;
 // native memory travels as a one-use ticket holding an owner reference, so the memory lives until
 // the last view in any thread is gone and its free callback runs once.
-import { type Acquired, sourceKinds } from './acquire'
+import { type Acquired, readIntArray, sourceKinds } from './acquire'
 import { fail } from './errors'
 import { dtypeOf } from './format'
 import { memoryOfBuffer, memoryOfOwner } from './memory'
@@ -43,7 +43,14 @@ function share(v: MemoryView): ShareDescriptor {
   return fail('ERR_MEMVIEW_UNSUPPORTED', 'an ArrayBuffer cannot be shared between threads: use a SharedArrayBuffer or memview array() memory')
 }
 
-function acquireShared(d: ShareDescriptor): Acquired {
+function acquireShared(desc: ShareDescriptor): Acquired {
+  // The descriptor crossed a thread boundary (or was forged): read each field once and check it.
+  const shape = readIntArray(desc.shape)
+  const strides = readIntArray(desc.strides)
+  const offset: unknown = desc.offset
+  if (shape === null || strides === null || shape.length !== strides.length || typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)
+    fail('ERR_MEMVIEW_EXTENT', 'bad share() descriptor geometry')
+  const d = { ...desc, shape, strides, offset: offset as number, readonly: desc.readonly === true }
   const dtype = dtypeOf(d.format)
   const memory =
     d.kind === 'sab'

@@ -52,17 +52,23 @@ const EMPTY_OFFSETS: number[] = []
 
 
 export class MemoryView<T = unknown> {
+  // Only objects this constructor made pass isView(): Object.create(MemoryView.prototype) or copies
+  // of a view's fields are refused with a coded error wherever a view is used.
+  #brand = true
+
+  /** True for views memview made (not objects that merely inherit MemoryView.prototype). */
+  static isView(x: unknown): x is MemoryView {
+    return typeof x === 'object' && x !== null && #brand in x
+  }
+
   /** @internal the geometry, owned by this view and never mutated or handed out */
   _shape: readonly number[]
   /** @internal */ _strides: readonly number[]
   /** @internal */ _subs: readonly number[]
-  readonly ndim: number
-  readonly itemsize: number
-  readonly format: string
-  readonly readonly: boolean
-  readonly size: number
-  readonly nbytes: number
-  readonly base: unknown
+  /** @internal */ _ndim: number
+  /** @internal */ _readonly: boolean
+  /** @internal */ _size: number
+  /** @internal */ _base: unknown
 
   /** @internal */ _m: Memory
   /** @internal */ _dt: DType
@@ -107,11 +113,9 @@ export class MemoryView<T = unknown> {
     this._strides = strides
     this._subs = suboffsets
     const ndim = shape.length
-    this.ndim = ndim
-    this.itemsize = dtype.itemsize
-    this.format = dtype.format
-    this.readonly = init.readonly || memory.readonly
-    this.base = init.base
+    this._ndim = ndim
+    this._readonly = init.readonly || memory.readonly
+    this._base = init.base
     this._typeName = init.typeName ?? null
     let size = 1
     let indirect = false
@@ -119,8 +123,7 @@ export class MemoryView<T = unknown> {
       size *= shape[d]
       if (suboffsets[d] >= 0) indirect = true
     }
-    this.size = size
-    this.nbytes = size * dtype.itemsize
+    this._size = size
     this._indirect = indirect
     this._end = reachEnd(this)
     // Native memory beyond one ArrayBuffer: a view whose bytes fit one window reads through it.
@@ -361,6 +364,41 @@ export class MemoryView<T = unknown> {
     return Object.isFrozen(a) ? a : Object.freeze(a)
   }
 
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this._ndim
+  }
+
+  /** Bytes per element. */
+  get itemsize(): number {
+    return this._dt.itemsize
+  }
+
+  /** The PEP 3118 format of the elements. */
+  get format(): string {
+    return this._dt.format
+  }
+
+  /** Whether writes are refused. */
+  get readonly(): boolean {
+    return this._readonly
+  }
+
+  /** Number of elements (product of the shape; 1 for 0-d). */
+  get size(): number {
+    return this._size
+  }
+
+  /** size * itemsize. */
+  get nbytes(): number {
+    return this._size * this._dt.itemsize
+  }
+
+  /** The object the memory came from (kept through slices, .T and casts). */
+  get base(): unknown {
+    return this._base
+  }
+
   // ---- attributes ---------------------------------------------------------------------------------
 
   /** NumPy's C_CONTIGUOUS flag (axes of extent 1 ignored; Cython's is_c_contig() is stricter). */
@@ -557,6 +595,7 @@ export class MemoryView<T = unknown> {
 
   /** @internal */
   _checkUsable(): void {
+    if (!(#brand in this)) fail('ERR_MEMVIEW_SOURCE', 'not a view made by memview (forged or copied fields)')
     if (this._released) throw new BufferError('operation forbidden on released memoryview object', 'ERR_MEMVIEW_RELEASED')
     this._m.checkAttached()
     if (this._m.byteLength < this._end) this._m.detachedError()
@@ -626,12 +665,11 @@ function coerce(value: unknown, vt: string): unknown {
   if (vt === 'bigint') {
     if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value)
     if (typeof value === 'boolean') return value ? 1n : 0n
-    return fail('ERR_MEMVIEW_ARGUMENT', `cannot convert ${typeName(value)} ${String(value)} to a 64-bit integer`)
+    return fail('ERR_MEMVIEW_ARGUMENT', `cannot convert ${typeName(value)} to a 64-bit integer`)
   }
   if (typeof value === 'bigint') return Number(value)
   if (typeof value === 'boolean') return value ? 1 : 0
-  if (value !== null && typeof value === 'object')
-    return fail('ERR_MEMVIEW_ARGUMENT', `cannot convert ${typeName(value)} to a number`)
+  if (typeof value !== 'number') return fail('ERR_MEMVIEW_ARGUMENT', `cannot convert ${typeName(value)} to a number`)
   return value
 }
 

@@ -52,7 +52,7 @@ bool ValidateMemory(napi_env env, napi_value bytes, napi_value owner, int64_t of
   void *data;
   if (IsNullish(env, bytes)) {
     // Native memory too large for one ArrayBuffer: the owner's block itself.
-    OwnerHandle *h = IsNullish(env, owner) ? nullptr : OwnerHandle::Unwrap(Napi::Value(env, owner));
+    OwnerHandle *h = IsNullish(env, owner) ? nullptr : OwnerHandle::FromValue(Napi::Value(env, owner));
     if (h == nullptr) return bad("no memory");
     if (h->freed()) {
       *code = "ERR_MEMVIEW_RELEASED";
@@ -120,7 +120,7 @@ bool OwnerOfMemory(napi_env env, napi_value owner, const char *base, int64_t len
                    const char **code, std::string *why) {
   *out = nullptr;
   if (IsNullish(env, owner)) return true;
-  OwnerHandle *h = OwnerHandle::Unwrap(Napi::Value(env, owner));
+  OwnerHandle *h = OwnerHandle::FromValue(Napi::Value(env, owner));
   if (h == nullptr || h->freed()) {
     *code = "ERR_MEMVIEW_RELEASED";
     *why = "memory was released";

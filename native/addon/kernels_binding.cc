@@ -134,8 +134,29 @@ struct Job {
 };
 
 // kernel(spec, async): spec = { kind, operands: [...], code?, code2?, op?, axis?, value? }.
+// An own property of the spec, or undefined. Never an inherited one: a getter on Object.prototype
+// must not get to run between the checks below and the kernel.
+Napi::Value OwnField(Napi::Object spec, const char *name) {
+  Napi::Env env = spec.Env();
+  bool has = false;
+  napi_value key = Napi::String::New(env, name);
+  if (napi_has_own_property(env, spec, key, &has) != napi_ok || !has) return env.Undefined();
+  napi_value v;
+  if (napi_get_property(env, spec, key, &v) != napi_ok) return env.Undefined();
+  return Napi::Value(env, v);
+}
+
+bool ReadInt(Napi::Value v, int *out) {
+  if (v.IsUndefined()) return true;
+  return napi_get_value_int32(v.Env(), v, out) == napi_ok;  // numbers only: no valueOf() calls
+}
+
+// Reads the whole spec first and validates the operands last, so that no JS can run between the
+// check of any memory and the kernel touching it.
 bool ParseJob(Napi::Env env, Napi::Object spec, bool pin, Job *job) {
-  std::string kind = spec.Get("kind").ToString().Utf8Value();
+  Napi::Value kindValue = OwnField(spec, "kind"), operands = OwnField(spec, "operands");
+  Napi::Value code = OwnField(spec, "code"), code2 = OwnField(spec, "code2"), value = OwnField(spec, "value");
+  std::string kind = kindValue.IsString() ? kindValue.As<Napi::String>().Utf8Value() : "";
   if (kind == "fill") job->kind = Job::Kind::fill;
   else if (kind == "assign") job->kind = Job::Kind::assign;
   else if (kind == "cast") job->kind = Job::Kind::cast;
@@ -146,7 +167,22 @@ bool ParseJob(Napi::Env env, Napi::Object spec, bool pin, Job *job) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "unknown kernel", ErrKind::type);
     return false;
   }
-  Napi::Value operands = spec.Get("operands");
+  if ((!code.IsUndefined() && !ReadCode(code, &job->code)) || (!code2.IsUndefined() && !ReadCode(code2, &job->code2))) {
+    ThrowCoded(env, "ERR_MEMVIEW_DTYPE", "bad element code", ErrKind::type);
+    return false;
+  }
+  if (!ReadInt(OwnField(spec, "op"), &job->op) || !ReadInt(OwnField(spec, "axis"), &job->axis)) {
+    ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "op and axis must be integers", ErrKind::type);
+    return false;
+  }
+  if (job->kind == Job::Kind::fill) {
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "fill value must be bytes", ErrKind::type);
+      return false;
+    }
+    Napi::Uint8Array u = value.As<Napi::Uint8Array>();
+    job->value.assign(reinterpret_cast<char *>(u.Data()), reinterpret_cast<char *>(u.Data()) + u.ByteLength());
+  }
   if (!operands.IsArray()) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "operands must be an array", ErrKind::type);
     return false;
@@ -157,28 +193,14 @@ bool ParseJob(Napi::Env env, Napi::Object spec, bool pin, Job *job) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "wrong number of operands", ErrKind::type);
     return false;
   }
+  std::vector<Napi::Value> raw(need);
+  for (size_t i = 0; i < need; i++) raw[i] = arr.Get(uint32_t(i));
   job->ops.resize(need);
   for (size_t i = 0; i < need; i++)
-    if (!ReadOperand(env, arr.Get(uint32_t(i)), pin, &job->ops[i])) return false;
-  Napi::Value code = spec.Get("code"), code2 = spec.Get("code2");
-  if (!code.IsUndefined() && !ReadCode(code, &job->code)) {
-    ThrowCoded(env, "ERR_MEMVIEW_DTYPE", "bad element code", ErrKind::type);
+    if (!ReadOperand(env, raw[i], pin, &job->ops[i])) return false;
+  if (job->kind == Job::Kind::fill && int64_t(job->value.size()) != job->ops[0].slice.itemsize) {
+    ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "fill value must be itemsize bytes", ErrKind::type);
     return false;
-  }
-  if (!code2.IsUndefined() && !ReadCode(code2, &job->code2)) {
-    ThrowCoded(env, "ERR_MEMVIEW_DTYPE", "bad element code", ErrKind::type);
-    return false;
-  }
-  if (spec.Has("op")) job->op = spec.Get("op").ToNumber().Int32Value();
-  if (spec.Has("axis")) job->axis = spec.Get("axis").ToNumber().Int32Value();
-  if (job->kind == Job::Kind::fill) {
-    Napi::Value v = spec.Get("value");
-    if (!v.IsTypedArray() || int64_t(v.As<Napi::TypedArray>().ByteLength()) != job->ops[0].slice.itemsize) {
-      ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "fill value must be itemsize bytes", ErrKind::type);
-      return false;
-    }
-    Napi::Uint8Array u = v.As<Napi::Uint8Array>();
-    job->value.assign(reinterpret_cast<char *>(u.Data()), reinterpret_cast<char *>(u.Data()) + u.ByteLength());
   }
   return true;
 }

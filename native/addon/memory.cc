@@ -1,6 +1,7 @@
 // Where memory enters memview from JS: allocation, adoption of foreign pointers (with C or JS
 // free callbacks), addresses of JS buffers, and what this runtime allows.
 #include <atomic>
+#include <mutex>
 #include <cstdlib>
 #include <cstring>
 #include <unistd.h>
@@ -20,6 +21,33 @@ void call_c_free(void *data, void *fn) { reinterpret_cast<void (*)(void *)>(fn)(
 
 // A JS free function: the owner may die on any thread and inside a finalizer, so the call is
 // queued to the registering thread's loop and runs there, never re-entrantly, never inside GC.
+// The thread-safe function dies with its environment (worker exit, process exit); the context
+// below outlives both users, so a free arriving after that is dropped instead of touching it.
+struct JsFree {
+  std::mutex mu;
+  napi_threadsafe_function tsfn = nullptr;
+  bool closed = false;  // the environment finalized the thread-safe function
+  int refs = 2;         // the thread-safe function's finalizer + the owner's free path
+};
+
+void drop_js_free(JsFree *c) {
+  bool last;
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    last = --c->refs == 0;
+  }
+  if (last) delete c;
+}
+
+void js_free_closed(napi_env, void *finalize_data, void *) {
+  auto *c = static_cast<JsFree *>(finalize_data);
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    c->closed = true;
+  }
+  drop_js_free(c);
+}
+
 void call_js_free_on_loop(napi_env env, napi_value js_cb, void *, void *data) {
   if (env == nullptr) return;  // the registering environment is gone: JS cannot run (documented)
   napi_value arg, undefined;
@@ -29,9 +57,15 @@ void call_js_free_on_loop(napi_env env, napi_value js_cb, void *, void *data) {
 }
 
 void queue_js_free(void *data, void *ctx) {
-  auto tsfn = static_cast<napi_threadsafe_function>(ctx);
-  napi_call_threadsafe_function(tsfn, data, napi_tsfn_nonblocking);
-  napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  auto *c = static_cast<JsFree *>(ctx);
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    if (!c->closed) {
+      napi_call_threadsafe_function(c->tsfn, data, napi_tsfn_nonblocking);
+      napi_release_threadsafe_function(c->tsfn, napi_tsfn_release);
+    }
+  }
+  drop_js_free(c);
 }
 
 // --- entry points ---------------------------------------------------------------------------
@@ -61,13 +95,13 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
     mv::Owner *o = mv::Owner::adopt(ab.Data(), n, nullptr, nullptr);
     Napi::Object h = OwnerHandle::Wrap(env, o, true);
     h.Set("jsBuffer", ab);
-    OwnerHandle::Unwrap(h)->Track(ab);
+    OwnerHandle::FromValue(h)->Track(ab);
     return h;
   }
   mv::Owner *o = mv::Owner::allocate(n, zero);
   if (!o) return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "unable to allocate array data.", ErrKind::buffer);
   Napi::Object h = OwnerHandle::Wrap(env, o, true);
-  OwnerHandle::Unwrap(h)->ReportExternal(env);
+  OwnerHandle::FromValue(h)->ReportExternal(env);
   return h;
 }
 
@@ -84,14 +118,16 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
   void *ctx = nullptr;
   Napi::Value f = info[2];
   if (f.IsFunction()) {
-    napi_threadsafe_function tsfn;
+    auto *c = new JsFree();
     napi_value name = Napi::String::New(env, "memview free callback");
-    if (napi_create_threadsafe_function(env, f, nullptr, name, 0, 1, nullptr, nullptr, nullptr,
-                                        call_js_free_on_loop, &tsfn) != napi_ok)
+    if (napi_create_threadsafe_function(env, f, nullptr, name, 0, 1, c, js_free_closed, nullptr,
+                                        call_js_free_on_loop, &c->tsfn) != napi_ok) {
+      delete c;
       return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "could not register the free callback", ErrKind::buffer);
-    napi_unref_threadsafe_function(env, tsfn);  // a pending free must not keep the process alive
+    }
+    napi_unref_threadsafe_function(env, c->tsfn);  // a pending free must not keep the process alive
     fn = queue_js_free;
-    ctx = tsfn;
+    ctx = c;
   } else if (!f.IsUndefined() && !f.IsNull()) {
     uintptr_t faddr;
     if (!ReadAddress(f, &faddr)) return env.Undefined();
@@ -102,8 +138,8 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
   mv::Owner *o = mv::Owner::adopt(reinterpret_cast<void *>(addr), n, fn, ctx);
   if (fn == call_c_free) o->free_at_exit();  // JS callbacks cannot run at exit; C ones can
   Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
-  OwnerHandle::Unwrap(h)->MarkForeign();
-  if (fn != nullptr) OwnerHandle::Unwrap(h)->ReportExternal(env);  // borrowed memory is not ours
+  OwnerHandle::FromValue(h)->MarkForeign();
+  if (fn != nullptr) OwnerHandle::FromValue(h)->ReportExternal(env);  // borrowed memory is not ours
   return h;
 }
 
@@ -137,11 +173,12 @@ Napi::Value AdoptShared(const Napi::CallbackInfo &info) {
   if (!info[0].IsBigInt()) return ThrowCoded(env, "ERR_MEMVIEW_SOURCE", "not a share() descriptor", ErrKind::type);
   bool lossless = false;
   uint64_t id = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
-  mv::Owner *o = lossless ? ShareRegistry::Redeem(id) : nullptr;
+  ShareRegistry::Ticket t = lossless ? ShareRegistry::Redeem(id) : ShareRegistry::Ticket{nullptr, false};
+  mv::Owner *o = t.owner;
   if (!o)
     return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "this share() descriptor was already used (each one makes one view; call share() per recipient)", ErrKind::buffer);
   Napi::Object h = OwnerHandle::Wrap(env, o, true);
-  if (info[1].ToBoolean()) OwnerHandle::Unwrap(h)->MarkForeign();
+  if (t.foreign) OwnerHandle::FromValue(h)->MarkForeign();
   return h;
 }
 

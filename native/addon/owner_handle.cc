@@ -41,20 +41,24 @@ Napi::Function OwnerHandle::Init(Napi::Env env) {
                      });
 }
 
+// Handles made by memview carry this tag; Unwrap checks it (no user code runs, unlike instanceof
+// with a Symbol.hasInstance someone installed on the class).
+constexpr napi_type_tag kHandleTag = {0x6d656d7669657721ULL, 0x68616e646c653131ULL};
+
 Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy) {
   Napi::Object obj = State(env).owner_ctor.Value().New({});
   OwnerHandle *h = Napi::ObjectWrap<OwnerHandle>::Unwrap(obj);
   h->owner_ = owner;
+  napi_type_tag_object(env, obj, &kHandleTag);
   obj.Set("zeroCopy", Napi::Boolean::New(env, zero_copy));
   return obj;
 }
 
-OwnerHandle *OwnerHandle::Unwrap(Napi::Value v) {
+OwnerHandle *OwnerHandle::FromValue(Napi::Value v) {
   if (!v.IsObject()) return nullptr;
   Napi::Object o = v.As<Napi::Object>();
-  Napi::Env env = v.Env();
   bool is = false;
-  if (napi_instanceof(env, o, State(env).owner_ctor.Value(), &is) != napi_ok || !is) return nullptr;
+  if (napi_check_object_type_tag(v.Env(), o, &kHandleTag, &is) != napi_ok || !is) return nullptr;
   return Napi::ObjectWrap<OwnerHandle>::Unwrap(o);
 }
 
@@ -152,7 +156,7 @@ Napi::Value OwnerHandle::Share(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
   Napi::Object ticket = Napi::Object::New(env);
-  ticket.Set("id", Napi::BigInt::New(env, ShareRegistry::Deposit(owner_)));
+  ticket.Set("id", Napi::BigInt::New(env, ShareRegistry::Deposit(owner_, foreign_)));
   ticket.Set("foreign", Napi::Boolean::New(env, foreign_));
   return ticket;
 }

@@ -17,7 +17,8 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   static Napi::Function Init(Napi::Env env);
   // Wraps an owner, taking over the caller's reference.
   static Napi::Object Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy = true);
-  static OwnerHandle *Unwrap(Napi::Value v);
+  // The handle behind a JS value memview made (type-tagged), or nullptr. Runs no JS.
+  static OwnerHandle *FromValue(Napi::Value v);
 
   explicit OwnerHandle(const Napi::CallbackInfo &info);
   ~OwnerHandle() override;

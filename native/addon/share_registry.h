@@ -13,23 +13,28 @@ namespace mvaddon {
 
 class ShareRegistry {
  public:
+  struct Ticket {
+    mv::Owner *owner;
+    bool foreign;  // recorded here, never taken from the (forgeable) descriptor
+  };
+
   // Retains the owner for the ticket and returns its id.
-  static uint64_t Deposit(mv::Owner *o) {
+  static uint64_t Deposit(mv::Owner *o, bool foreign) {
     o->retain();
     std::lock_guard<std::mutex> lock(mu());
     uint64_t id = ++next();
-    tickets()[id] = o;
+    tickets()[id] = Ticket{o, foreign};
     return id;
   }
 
-  // The owner with the ticket's reference, or nullptr when the id is unknown or already used.
-  static mv::Owner *Redeem(uint64_t id) {
+  // The ticket (owner with its reference), or {nullptr} when the id is unknown or already used.
+  static Ticket Redeem(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu());
     auto it = tickets().find(id);
-    if (it == tickets().end()) return nullptr;
-    mv::Owner *o = it->second;
+    if (it == tickets().end()) return Ticket{nullptr, false};
+    Ticket t = it->second;
     tickets().erase(it);
-    return o;
+    return t;
   }
 
   static int64_t Outstanding() {
@@ -46,8 +51,8 @@ class ShareRegistry {
     static uint64_t n = 0;
     return n;
   }
-  static std::unordered_map<uint64_t, mv::Owner *> &tickets() {
-    static std::unordered_map<uint64_t, mv::Owner *> t;
+  static std::unordered_map<uint64_t, Ticket> &tickets() {
+    static std::unordered_map<uint64_t, Ticket> t;
     return t;
   }
 };

@@ -694,9 +694,9 @@ bool walk_items(const FormatType &t, int64_t base, Visit &visit) {
         if (!walk_items(*f.type, base + f.offset, visit)) return false;
       return true;
     case FormatType::Kind::array: {
-      if (!has_item(*t.element)) return true;  // nothing to visit, however many elements
+      if (t.size == 0 || !has_item(*t.element)) return true;  // nothing to visit
       int64_t n = 1;
-      for (int64_t d : t.shape) n *= d;  // cannot overflow: n * element size == t.size
+      for (int64_t d : t.shape) n *= d;  // cannot overflow: a non-empty array's n * element size == t.size
       for (int64_t i = 0; i < n; ++i)
         if (!walk_items(*t.element, base + i * t.element->size, visit)) return false;
       return true;

@@ -19,15 +19,16 @@ Status check_geometry(const Slice &s) {
 
 // One contiguity test for both orders: walk axes from the fastest-varying one outwards.
 bool contiguous_in_order(const Slice &s, bool c_order) {
-  if (has_indirect(s)) return false;
+  if (s.ndim < 0 || s.ndim > kMaxDims || has_indirect(s)) return false;
   for (int d = 0; d < s.ndim; ++d)
     if (s.shape[d] == 0) return true;
   int64_t expected = s.itemsize;
+  bool overflowed = false;  // the next axis' stride would have to exceed int64: no stride can
   for (int k = 0; k < s.ndim; ++k) {
     int d = c_order ? s.ndim - 1 - k : k;
     if (s.shape[d] == 1) continue;
-    if (s.strides[d] != expected) return false;
-    expected *= s.shape[d];
+    if (overflowed || s.strides[d] != expected) return false;
+    overflowed = mul_overflow(expected, s.shape[d], &expected);
   }
   return true;
 }
@@ -76,6 +77,7 @@ Status element_count(const Slice &s, int64_t *count) {
 }
 
 bool has_indirect(const Slice &s) {
+  if (s.ndim < 0 || s.ndim > kMaxDims) return false;
   for (int d = 0; d < s.ndim; ++d)
     if (s.suboffsets[d] >= 0) return true;
   return false;
@@ -121,8 +123,9 @@ Status check_within(const Slice &s, const char *base, int64_t size) {
   if (st != Status::ok) return st;
   if (e.hi < e.lo) return Status::ok;  // empty: touches nothing
   // Compare as integers: pointer arithmetic outside an object is undefined behaviour.
-  int64_t offset = int64_t(reinterpret_cast<uintptr_t>(s.data)) - int64_t(reinterpret_cast<uintptr_t>(base));
-  int64_t lo, hi;
+  int64_t offset, lo, hi;
+  if (__builtin_sub_overflow(int64_t(reinterpret_cast<uintptr_t>(s.data)), int64_t(reinterpret_cast<uintptr_t>(base)), &offset))
+    return Status::out_of_bounds;
   if (add_overflow(offset, e.lo, &lo) || add_overflow(offset, e.hi, &hi)) return Status::overflow;
   if (lo < 0 || hi >= size) return Status::out_of_bounds;
   return Status::ok;
