@@ -11,6 +11,10 @@ namespace mvaddon {
 AddonState &State(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
 
 Napi::Value ThrowCoded(Napi::Env env, const char *code, const std::string &message, ErrKind kind) {
+  // Something is already pending (a worker being terminated, an exception from a callback):
+  // creating another error could fail, and that one must surface anyway.
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return env.Undefined();
   AddonState &st = State(env);
   Napi::Value err;
   if (!st.error_factory.IsEmpty()) {

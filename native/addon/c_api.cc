@@ -477,6 +477,11 @@ extern "C" int mv_capi_new_view(napi_env cenv, void *data, int ndim, const int64
   }
   AddonState &as = State(Napi::Env(menv));
   Napi::Object handle = OwnerHandle::Wrap(Napi::Env(menv), o, !as.force_copy && as.external_buffers);
+  if (handle.IsEmpty()) {
+    o->steal();  // nothing taken: the consumer keeps its memory and free_fn does not run
+    o->release();
+    return Throw(st, cenv, "ERR_MEMVIEW_ALLOC", "could not adopt the memory", ErrKind::buffer);
+  }
   MoveException(menv, cenv);
 
   // The view, made by lib/capi.ts (base: a CyArray for C/Fortran order, else the owner).

@@ -88,12 +88,17 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int64_t n;
   if (!ReadByteLength(info[0], &n)) return env.Undefined();
-  bool zero = info[1].ToBoolean();
+  bool zero = true;
+  napi_get_value_bool(env, info[1], &zero);  // no coercion: nothing that could run JS
   if (State(env).force_copy || !State(env).external_buffers) {
     Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size_t(n));  // zeroed by V8
     if (env.IsExceptionPending()) return env.Undefined();
     mv::Owner *o = mv::Owner::adopt(ab.Data(), n, nullptr, nullptr);
     Napi::Object h = OwnerHandle::Wrap(env, o, true);
+    if (h.IsEmpty()) {
+      o->release();  // borrowed V8 memory: nothing to free
+      return env.Undefined();
+    }
     h.Set("jsBuffer", ab);
     OwnerHandle::FromValue(h)->Track(ab);
     return h;
@@ -101,6 +106,10 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
   mv::Owner *o = mv::Owner::allocate(n, zero);
   if (!o) return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "unable to allocate array data.", ErrKind::buffer);
   Napi::Object h = OwnerHandle::Wrap(env, o, true);
+  if (h.IsEmpty()) {
+    o->release();  // memview's own memory: freed
+    return env.Undefined();
+  }
   OwnerHandle::FromValue(h)->ReportExternal(env);
   return h;
 }
@@ -138,6 +147,11 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
   mv::Owner *o = mv::Owner::adopt(reinterpret_cast<void *>(addr), n, fn, ctx);
   if (fn == call_c_free) o->free_at_exit();  // JS callbacks cannot run at exit; C ones can
   Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
+  if (h.IsEmpty()) {
+    o->steal();  // the call failed: the caller keeps its memory, no free callback runs
+    o->release();
+    return env.Undefined();
+  }
   OwnerHandle::FromValue(h)->MarkForeign();
   if (fn != nullptr) OwnerHandle::FromValue(h)->ReportExternal(env);  // borrowed memory is not ours
   return h;
@@ -178,6 +192,10 @@ Napi::Value AdoptShared(const Napi::CallbackInfo &info) {
   if (!o)
     return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "this share() descriptor was already used (each one makes one view; call share() per recipient)", ErrKind::buffer);
   Napi::Object h = OwnerHandle::Wrap(env, o, true);
+  if (h.IsEmpty()) {
+    o->release();  // the ticket's reference
+    return env.Undefined();
+  }
   if (t.foreign) OwnerHandle::FromValue(h)->MarkForeign();
   return h;
 }

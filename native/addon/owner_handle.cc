@@ -45,17 +45,24 @@ Napi::Function OwnerHandle::Init(Napi::Env env) {
 // with a Symbol.hasInstance someone installed on the class).
 constexpr napi_type_tag kHandleTag = {0x6d656d7669657721ULL, 0x68616e646c653131ULL};
 
+// Raw Node-API calls with checked statuses: while a worker is being terminated any call that may
+// run JS fails, and node-addon-api's wrappers would turn that into a fatal error.
 Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy) {
-  Napi::Object obj = State(env).owner_ctor.Value().New({});
-  OwnerHandle *h = Napi::ObjectWrap<OwnerHandle>::Unwrap(obj);
-  h->owner_ = owner;
+  napi_value ctor, obj, flag;
+  OwnerHandle *h = nullptr;
+  if (napi_get_reference_value(env, State(env).owner_ctor, &ctor) != napi_ok || ctor == nullptr ||
+      napi_new_instance(env, ctor, 0, nullptr, &obj) != napi_ok ||
+      (h = Napi::ObjectWrap<OwnerHandle>::Unwrap(Napi::Object(env, obj))) == nullptr)
+    return Napi::Object();  // nothing taken: the caller still holds `owner`
+  h->owner_ = owner;  // the handle owns the reference from here on
+  // (An untagged handle is merely refused by native code; a missing zeroCopy reads as true.)
   napi_type_tag_object(env, obj, &kHandleTag);
-  obj.Set("zeroCopy", Napi::Boolean::New(env, zero_copy));
-  return obj;
+  if (napi_get_boolean(env, zero_copy, &flag) == napi_ok) napi_set_named_property(env, obj, "zeroCopy", flag);
+  return Napi::Object(env, obj);
 }
 
 OwnerHandle *OwnerHandle::FromValue(Napi::Value v) {
-  if (!v.IsObject()) return nullptr;
+  if (v.IsEmpty() || !v.IsObject()) return nullptr;
   Napi::Object o = v.As<Napi::Object>();
   bool is = false;
   if (napi_check_object_type_tag(v.Env(), o, &kHandleTag, &is) != napi_ok || !is) return nullptr;
