@@ -100,7 +100,7 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
       return env.Undefined();
     }
     h.Set("jsBuffer", ab);
-    OwnerHandle::FromValue(h)->Track(ab);
+    Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->Track(ab);
     return h;
   }
   mv::Owner *o = mv::Owner::allocate(n, zero);
@@ -110,7 +110,7 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
     o->release();  // memview's own memory: freed
     return env.Undefined();
   }
-  OwnerHandle::FromValue(h)->ReportExternal(env);
+  Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->ReportExternal(env);
   return h;
 }
 
@@ -152,8 +152,8 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
     o->release();
     return env.Undefined();
   }
-  OwnerHandle::FromValue(h)->MarkForeign();
-  if (fn != nullptr) OwnerHandle::FromValue(h)->ReportExternal(env);  // borrowed memory is not ours
+  Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->MarkForeign();
+  if (fn != nullptr) Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->ReportExternal(env);  // borrowed memory is not ours
   return h;
 }
 
@@ -196,7 +196,7 @@ Napi::Value AdoptShared(const Napi::CallbackInfo &info) {
     o->release();  // the ticket's reference
     return env.Undefined();
   }
-  if (t.foreign) OwnerHandle::FromValue(h)->MarkForeign();
+  if (t.foreign) Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->MarkForeign();
   return h;
 }
 
