@@ -5,8 +5,8 @@ import { type Declaration, describeType, parseDeclaration } from './declaration'
 import { fail } from './errors'
 import { type DType, dtypeOf, formatOfTypedArray } from './format'
 import { SliceItem, applyIndex, cStrides, isElementRef } from './indexing'
-import { type Memory, memoryOfBuffer } from './memory'
-import { MemoryView } from './view'
+import { memoryOfBuffer } from './memory'
+import { MemoryView, type ViewInit } from './view'
 
 /** Options that reinterpret the source's bytes (memoryview.cast / np.ndarray(buffer=...)). */
 export interface ViewOptions {
@@ -19,16 +19,8 @@ export interface ViewOptions {
   readonly?: boolean
 }
 
-/** What a source gives before any declaration is applied. */
-export interface Acquired {
-  memory: Memory
-  dtype: DType
-  offset: number
-  shape: readonly number[]
-  strides: readonly number[]
-  suboffsets: readonly number[]
-  readonly: boolean
-  base: unknown
+/** What a source gives before any declaration is applied: a view's makings, plus how to use it. */
+export interface Acquired extends ViewInit {
   /** False for raw bytes (ArrayBuffer, DataView): a declaration gives them their type. */
   typed: boolean
   /** Bytes [start, end) of memory the source covers, for reinterpretation. */
