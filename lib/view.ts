@@ -6,14 +6,12 @@ import { inspect } from 'node:util'
 
 import { castView } from './cast'
 import { BufferError, fail } from './errors'
-import { type DType, type TypedArray, dtypeOf } from './format'
+import { type DType, type TypedArray } from './format'
 import {
   type Geometry,
   type IndexItem,
   applyIndex,
   contiguity,
-  cStrides,
-  fStrides,
   isElementRef,
   normalizeIndex,
   parseIndex,
@@ -829,10 +827,3 @@ const TYPE_NAMES: Record<string, string> = {
 function defaultTypeName(dt: DType): string {
   return (dt.code !== null && TYPE_NAMES[dt.code]) || `'${dt.format}'`
 }
-
-/** Builds a view over fresh geometry of a known dtype. */
-export function makeView(init: Omit<ViewInit, 'dtype'> & { format: string }): MemoryView {
-  return new MemoryView({ ...init, dtype: dtypeOf(init.format) })
-}
-
-export { cStrides, fStrides }
