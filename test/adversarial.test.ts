@@ -965,7 +965,7 @@ const crashRepros: { name: string; known: boolean; env?: Record<string, string>;
     // call fails while the worker is being terminated and node-addon-api's error path calls
     // napi_fatal_error: the whole process aborts. Safe API only (array(), ops.sum).
     name: 'worker.terminate() while the worker is inside array() / ops.sum()',
-    known: true,
+    known: false, // fixed: now a regression test
     code: `
       const { Worker } = require('node:worker_threads')
       ;(async () => {

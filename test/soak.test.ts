@@ -259,13 +259,10 @@ describe('soak: worker_threads', () => {
     expect(native.outstandingShares()).toBe(0)
   }, TIMEOUT)
 
-  // KNOWN BUG, CRASHES THE WHOLE PROCESS (FATAL ERROR: Error::ThrowAsJavaScriptException
-  // napi_throw): worker.terminate() while the worker is inside a memview call (array(), ops.*,
-  // fromPointer) makes a node-addon-api call fail with napi_pending_exception; without
-  // NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS node-addon-api turns that into napi_fatal_error.
-  // Registered only with MEMVIEW_KNOWN_BUGS=1.
-  const knownCrash = process.env.MEMVIEW_KNOWN_BUGS ? it : null
-  knownCrash?.('workers terminated mid-loop free each of their pointers once, at teardown', async () => {
+  // Formerly crashed the whole process: worker.terminate() while the worker is inside a memview
+  // call (array(), ops.*, fromPointer) made Node-API calls fail, which node-addon-api turned into a
+  // fatal error. The entry points now use checked raw Node-API calls.
+  it('workers terminated mid-loop free each of their pointers once, at teardown', async () => {
     ensureDist()
     await settle()
     const frees0 = testing.freeCount()

@@ -18,8 +18,15 @@ Napi::Value ThrowCoded(Napi::Env env, const char *code, const std::string &messa
   AddonState &st = State(env);
   Napi::Value err;
   if (!st.error_factory.IsEmpty()) {
-    err = st.error_factory.Call({Napi::String::New(env, code), Napi::String::New(env, message)});
-    if (env.IsExceptionPending()) return env.Undefined();
+    // Raw calls: if the runtime cannot make the error now, give up quietly rather than abort.
+    napi_value factory, args[2], undefined, made;
+    if (napi_get_reference_value(env, st.error_factory, &factory) != napi_ok || factory == nullptr ||
+        napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &args[0]) != napi_ok ||
+        napi_create_string_utf8(env, message.c_str(), message.size(), &args[1]) != napi_ok ||
+        napi_get_undefined(env, &undefined) != napi_ok ||
+        napi_call_function(env, undefined, factory, 2, args, &made) != napi_ok)
+      return env.Undefined();
+    err = Napi::Value(env, made);
   } else {
     Napi::Error e = kind == ErrKind::range  ? Napi::Error(env, Napi::RangeError::New(env, message).Value())
                     : kind == ErrKind::type ? Napi::Error(env, Napi::TypeError::New(env, message).Value())

@@ -25,47 +25,64 @@ struct Operand {
   Napi::Reference<Napi::Value> pin;      // the Uint8Array over the buffer (async jobs)
 };
 
-// Parses and validates one operand; on failure throws and returns false.
-bool ReadOperand(Napi::Env env, Napi::Value v, bool pin, Operand *op) {
+// Raw Node-API with checked statuses from here on: while a worker is being terminated any call
+// that may run JS fails, and node-addon-api's wrappers would turn that into a fatal error.
+bool Elem(napi_env env, napi_value arr, uint32_t i, napi_value *out) {
+  return napi_get_element(env, arr, i, out) == napi_ok;
+}
+
+bool IsArray(napi_env env, napi_value v) {
+  bool is = false;
+  return v != nullptr && napi_is_array(env, v, &is) == napi_ok && is;
+}
+
+// Parses and validates one operand; on failure throws (unless something is already pending)
+// and returns false.
+bool ReadOperand(Napi::Env env, napi_value v, bool pin, Operand *op) {
   auto bad = [&](const std::string &why) {
     ThrowCoded(env, "ERR_MEMVIEW_EXTENT", "invalid view descriptor: " + why, ErrKind::range);
     return false;
   };
-  if (!v.IsArray()) return bad("not an operand");
-  Napi::Array a = v.As<Napi::Array>();
+  if (!IsArray(env, v)) return bad("not an operand");
+  napi_value el[7];
+  for (uint32_t i = 0; i < 7; i++)
+    if (!Elem(env, v, i, &el[i])) return bad("not an operand");
   mv::Slice &s = op->slice;
   int64_t offset;
   int n1 = 0, n2 = 0, n3 = 0;
-  if (!ReadNumber(env, a.Get(1u), 0, 9007199254740991.0, &offset) || !ReadNumber(env, a.Get(2u), 1, 9007199254740991.0, &s.itemsize))
+  if (!ReadNumber(env, el[1], 0, 9007199254740991.0, &offset) || !ReadNumber(env, el[2], 1, 9007199254740991.0, &s.itemsize))
     return bad("offset and itemsize must be integers");
-  if (!ReadAxes(env, a.Get(3u), s.shape, &n1) || !ReadAxes(env, a.Get(4u), s.strides, &n2) ||
-      !ReadAxes(env, a.Get(5u), s.suboffsets, &n3) || n1 != n2 || n1 != n3)
+  if (!ReadAxes(env, el[3], s.shape, &n1) || !ReadAxes(env, el[4], s.strides, &n2) ||
+      !ReadAxes(env, el[5], s.suboffsets, &n3) || n1 != n2 || n1 != n3)
     return bad("shape, strides and suboffsets must be integer arrays of one length <= 64");
   s.ndim = n1;
-  Napi::Value bytes = a.Get(0u);
   napi_value arraybuffer;
   int64_t length;
   const char *code;
   std::string why;
-  if (!ValidateMemory(env, bytes, a.Get(6u), offset, &s, &arraybuffer, &length, &code, &why)) {
+  if (!ValidateMemory(env, el[0], el[6], offset, &s, &arraybuffer, &length, &code, &why)) {
     ThrowCoded(env, code, why, std::string(code) == "ERR_MEMVIEW_DETACHED" ? ErrKind::buffer : ErrKind::range);
     return false;
   }
   mv::Owner *owner = nullptr;
-  if (!OwnerOfMemory(env, a.Get(6u), s.data - offset, length, &owner, &code, &why)) {
+  if (!OwnerOfMemory(env, el[6], s.data - offset, length, &owner, &code, &why)) {
     ThrowCoded(env, code, why, std::string(code) == "ERR_MEMVIEW_EXTENT" ? ErrKind::range : ErrKind::buffer);
     return false;
   }
   if (owner != nullptr) op->owner = mv::OwnerRef(owner);
-  if (pin) op->pin = Napi::Persistent(bytes);
+  if (pin && !IsNullish(env, el[0])) {
+    napi_ref ref;
+    if (napi_create_reference(env, el[0], 1, &ref) != napi_ok) return false;
+    op->pin = Napi::Reference<Napi::Value>(env, ref);
+  }
   return true;
 }
 
-bool ReadCode(Napi::Value v, char *code) {
-  if (!v.IsString()) return false;
-  std::string s = v.As<Napi::String>().Utf8Value();
-  if (s.size() != 1) return false;
-  *code = s[0];
+bool ReadCode(napi_env env, napi_value v, char *code) {
+  char buf[4];
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &n) != napi_ok || n != 1) return false;
+  *code = buf[0];
   return true;
 }
 
@@ -88,20 +105,22 @@ Napi::Value ThrowStatus(Napi::Env env, mv::KStatus st) {
   }
 }
 
-Napi::Value ScalarToJs(Napi::Env env, const mv::Scalar &r) {
+napi_value ScalarToJs(napi_env env, const mv::Scalar &r) {
+  napi_value out = nullptr, re, im;
   switch (r.kind) {
-    case mv::Scalar::i64: return Napi::BigInt::New(env, r.i);
-    case mv::Scalar::u64: return Napi::BigInt::New(env, r.u);
-    case mv::Scalar::f64: return Napi::Number::New(env, r.f);
-    case mv::Scalar::boolean: return Napi::Boolean::New(env, r.i != 0);
-    case mv::Scalar::c128: {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("re", Napi::Number::New(env, r.re));
-      o.Set("im", Napi::Number::New(env, r.im));
-      return o;
-    }
+    case mv::Scalar::i64: napi_create_bigint_int64(env, r.i, &out); break;
+    case mv::Scalar::u64: napi_create_bigint_uint64(env, r.u, &out); break;
+    case mv::Scalar::f64: napi_create_double(env, r.f, &out); break;
+    case mv::Scalar::boolean: napi_get_boolean(env, r.i != 0, &out); break;
+    case mv::Scalar::c128:
+      if (napi_create_object(env, &out) == napi_ok && napi_create_double(env, r.re, &re) == napi_ok &&
+          napi_create_double(env, r.im, &im) == napi_ok) {
+        napi_set_named_property(env, out, "re", re);
+        napi_set_named_property(env, out, "im", im);
+      }
+      break;
   }
-  return env.Undefined();
+  return out;
 }
 
 // One kernel call, parsed on the JS thread, run anywhere.
@@ -129,72 +148,83 @@ struct Job {
 
   Napi::Value Result(Napi::Env env) {
     if (status != mv::KStatus::ok) return ThrowStatus(env, status);
-    return kind == Kind::reduce ? ScalarToJs(env, result) : env.Undefined();
+    if (kind != Kind::reduce) return env.Undefined();
+    napi_value v = ScalarToJs(env, result);
+    return v == nullptr ? env.Undefined() : Napi::Value(env, v);
   }
 };
 
 // kernel(spec, async): spec = { kind, operands: [...], code?, code2?, op?, axis?, value? }.
 // An own property of the spec, or undefined. Never an inherited one: a getter on Object.prototype
 // must not get to run between the checks below and the kernel.
-Napi::Value OwnField(Napi::Object spec, const char *name) {
-  Napi::Env env = spec.Env();
+napi_value OwnField(napi_env env, napi_value spec, const char *name) {
   bool has = false;
-  napi_value key = Napi::String::New(env, name);
-  if (napi_has_own_property(env, spec, key, &has) != napi_ok || !has) return env.Undefined();
-  napi_value v;
-  if (napi_get_property(env, spec, key, &v) != napi_ok) return env.Undefined();
-  return Napi::Value(env, v);
+  napi_value key, v;
+  if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &key) != napi_ok ||
+      napi_has_own_property(env, spec, key, &has) != napi_ok || !has || napi_get_property(env, spec, key, &v) != napi_ok)
+    return nullptr;
+  return v;
 }
 
-bool ReadInt(Napi::Value v, int *out) {
-  if (v.IsUndefined()) return true;
-  return napi_get_value_int32(v.Env(), v, out) == napi_ok;  // numbers only: no valueOf() calls
+bool ReadInt(napi_env env, napi_value v, int *out) {
+  if (v == nullptr) return true;
+  return napi_get_value_int32(env, v, out) == napi_ok;  // numbers only: no valueOf() calls
 }
 
 // Reads the whole spec first and validates the operands last, so that no JS can run between the
 // check of any memory and the kernel touching it.
-bool ParseJob(Napi::Env env, Napi::Object spec, bool pin, Job *job) {
-  Napi::Value kindValue = OwnField(spec, "kind"), operands = OwnField(spec, "operands");
-  Napi::Value code = OwnField(spec, "code"), code2 = OwnField(spec, "code2"), value = OwnField(spec, "value");
-  std::string kind = kindValue.IsString() ? kindValue.As<Napi::String>().Utf8Value() : "";
-  if (kind == "fill") job->kind = Job::Kind::fill;
-  else if (kind == "assign") job->kind = Job::Kind::assign;
-  else if (kind == "cast") job->kind = Job::Kind::cast;
-  else if (kind == "reduce") job->kind = Job::Kind::reduce;
-  else if (kind == "reduceAxis") job->kind = Job::Kind::reduce_axis;
-  else if (kind == "binary") job->kind = Job::Kind::binary;
+bool ParseJob(Napi::Env env, napi_value spec, bool pin, Job *job) {
+  napi_value kindValue = OwnField(env, spec, "kind"), operands = OwnField(env, spec, "operands");
+  napi_value code = OwnField(env, spec, "code"), code2 = OwnField(env, spec, "code2"), value = OwnField(env, spec, "value");
+  char kind[16] = {0};
+  size_t kn = 0;
+  if (kindValue != nullptr) napi_get_value_string_utf8(env, kindValue, kind, sizeof kind, &kn);
+  std::string k(kind, kn);
+  if (k == "fill") job->kind = Job::Kind::fill;
+  else if (k == "assign") job->kind = Job::Kind::assign;
+  else if (k == "cast") job->kind = Job::Kind::cast;
+  else if (k == "reduce") job->kind = Job::Kind::reduce;
+  else if (k == "reduceAxis") job->kind = Job::Kind::reduce_axis;
+  else if (k == "binary") job->kind = Job::Kind::binary;
   else {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "unknown kernel", ErrKind::type);
     return false;
   }
-  if ((!code.IsUndefined() && !ReadCode(code, &job->code)) || (!code2.IsUndefined() && !ReadCode(code2, &job->code2))) {
+  if ((code != nullptr && !ReadCode(env, code, &job->code)) || (code2 != nullptr && !ReadCode(env, code2, &job->code2))) {
     ThrowCoded(env, "ERR_MEMVIEW_DTYPE", "bad element code", ErrKind::type);
     return false;
   }
-  if (!ReadInt(OwnField(spec, "op"), &job->op) || !ReadInt(OwnField(spec, "axis"), &job->axis)) {
+  if (!ReadInt(env, OwnField(env, spec, "op"), &job->op) || !ReadInt(env, OwnField(env, spec, "axis"), &job->axis)) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "op and axis must be integers", ErrKind::type);
     return false;
   }
   if (job->kind == Job::Kind::fill) {
-    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    napi_typedarray_type t;
+    size_t len, off;
+    void *data;
+    napi_value ab;
+    bool is = false;
+    if (value == nullptr || napi_is_typedarray(env, value, &is) != napi_ok || !is ||
+        napi_get_typedarray_info(env, value, &t, &len, &data, &ab, &off) != napi_ok || t != napi_uint8_array) {
       ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "fill value must be bytes", ErrKind::type);
       return false;
     }
-    Napi::Uint8Array u = value.As<Napi::Uint8Array>();
-    job->value.assign(reinterpret_cast<char *>(u.Data()), reinterpret_cast<char *>(u.Data()) + u.ByteLength());
+    job->value.assign(static_cast<char *>(data), static_cast<char *>(data) + len);
   }
-  if (!operands.IsArray()) {
+  if (!IsArray(env, operands)) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "operands must be an array", ErrKind::type);
     return false;
   }
-  Napi::Array arr = operands.As<Napi::Array>();
+  uint32_t count = 0;
+  napi_get_array_length(env, operands, &count);
   size_t need = job->kind == Job::Kind::binary ? 3 : (job->kind == Job::Kind::fill || job->kind == Job::Kind::reduce) ? 1 : 2;
-  if (arr.Length() != need) {
+  if (count != need) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "wrong number of operands", ErrKind::type);
     return false;
   }
-  std::vector<Napi::Value> raw(need);
-  for (size_t i = 0; i < need; i++) raw[i] = arr.Get(uint32_t(i));
+  napi_value raw[3];
+  for (uint32_t i = 0; i < need; i++)
+    if (!Elem(env, operands, i, &raw[i])) return false;
   job->ops.resize(need);
   for (size_t i = 0; i < need; i++)
     if (!ReadOperand(env, raw[i], pin, &job->ops[i])) return false;
@@ -229,10 +259,13 @@ class KernelWorker : public Napi::AsyncWorker {
 
 Napi::Value Kernel(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject()) return ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "kernel spec must be an object", ErrKind::type);
-  bool async = info[1].ToBoolean();
+  napi_valuetype t;
+  if (info.Length() < 1 || napi_typeof(env, info[0], &t) != napi_ok || t != napi_object)
+    return ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "kernel spec must be an object", ErrKind::type);
+  bool async = false;
+  if (info.Length() > 1) napi_get_value_bool(env, info[1], &async);
   auto *job = new Job();
-  if (!ParseJob(env, info[0].As<Napi::Object>(), async, job)) {
+  if (!ParseJob(env, info[0], async, job)) {
     delete job;
     return env.Undefined();
   }

@@ -94,23 +94,25 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
     Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size_t(n));  // zeroed by V8
     if (env.IsExceptionPending()) return env.Undefined();
     mv::Owner *o = mv::Owner::adopt(ab.Data(), n, nullptr, nullptr);
-    Napi::Object h = OwnerHandle::Wrap(env, o, true);
+    OwnerHandle *oh = nullptr;
+    Napi::Object h = OwnerHandle::Wrap(env, o, true, &oh);
     if (h.IsEmpty()) {
       o->release();  // borrowed V8 memory: nothing to free
       return env.Undefined();
     }
     h.Set("jsBuffer", ab);
-    Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->Track(ab);
+    oh->Track(ab);
     return h;
   }
   mv::Owner *o = mv::Owner::allocate(n, zero);
   if (!o) return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "unable to allocate array data.", ErrKind::buffer);
-  Napi::Object h = OwnerHandle::Wrap(env, o, true);
+  OwnerHandle *oh = nullptr;
+  Napi::Object h = OwnerHandle::Wrap(env, o, true, &oh);
   if (h.IsEmpty()) {
     o->release();  // memview's own memory: freed
     return env.Undefined();
   }
-  Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->ReportExternal(env);
+  oh->ReportExternal(env);
   return h;
 }
 
@@ -146,14 +148,15 @@ Napi::Value Adopt(const Napi::CallbackInfo &info) {
   }
   mv::Owner *o = mv::Owner::adopt(reinterpret_cast<void *>(addr), n, fn, ctx);
   if (fn == call_c_free) o->free_at_exit();  // JS callbacks cannot run at exit; C ones can
-  Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers);
+  OwnerHandle *oh = nullptr;
+  Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers, &oh);
   if (h.IsEmpty()) {
     o->steal();  // the call failed: the caller keeps its memory, no free callback runs
     o->release();
     return env.Undefined();
   }
-  Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->MarkForeign();
-  if (fn != nullptr) Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->ReportExternal(env);  // borrowed memory is not ours
+  oh->MarkForeign();
+  if (fn != nullptr) oh->ReportExternal(env);  // borrowed memory is not ours
   return h;
 }
 
@@ -191,12 +194,13 @@ Napi::Value AdoptShared(const Napi::CallbackInfo &info) {
   mv::Owner *o = t.owner;
   if (!o)
     return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "this share() descriptor was already used (each one makes one view; call share() per recipient)", ErrKind::buffer);
-  Napi::Object h = OwnerHandle::Wrap(env, o, true);
+  OwnerHandle *oh = nullptr;
+  Napi::Object h = OwnerHandle::Wrap(env, o, true, &oh);
   if (h.IsEmpty()) {
     o->release();  // the ticket's reference
     return env.Undefined();
   }
-  if (t.foreign) Napi::ObjectWrap<OwnerHandle>::Unwrap(h)->MarkForeign();
+  if (t.foreign) oh->MarkForeign();
   return h;
 }
 

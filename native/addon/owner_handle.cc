@@ -47,7 +47,7 @@ constexpr napi_type_tag kHandleTag = {0x6d656d7669657721ULL, 0x68616e646c653131U
 
 // Raw Node-API calls with checked statuses: while a worker is being terminated any call that may
 // run JS fails, and node-addon-api's wrappers would turn that into a fatal error.
-Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy) {
+Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy, OwnerHandle **out) {
   napi_value ctor, obj, flag;
   OwnerHandle *h = nullptr;
   if (napi_get_reference_value(env, State(env).owner_ctor, &ctor) != napi_ok || ctor == nullptr ||
@@ -55,6 +55,7 @@ Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy) 
       (h = Napi::ObjectWrap<OwnerHandle>::Unwrap(Napi::Object(env, obj))) == nullptr)
     return Napi::Object();  // nothing taken: the caller still holds `owner`
   h->owner_ = owner;  // the handle owns the reference from here on
+  if (out != nullptr) *out = h;  // (unwrapping again could fail while a worker terminates)
   // (An untagged handle is merely refused by native code; a missing zeroCopy reads as true.)
   napi_type_tag_object(env, obj, &kHandleTag);
   if (napi_get_boolean(env, zero_copy, &flag) == napi_ok) napi_set_named_property(env, obj, "zeroCopy", flag);

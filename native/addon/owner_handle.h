@@ -17,7 +17,7 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   static Napi::Function Init(Napi::Env env);
   // Wraps an owner, taking over the caller's reference; empty (nothing taken) when the runtime
   // cannot make objects now (a worker being terminated).
-  static Napi::Object Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy = true);
+  static Napi::Object Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy = true, OwnerHandle **out = nullptr);
   // The handle behind a JS value memview made (type-tagged), or nullptr. Runs no JS.
   static OwnerHandle *FromValue(Napi::Value v);
 
