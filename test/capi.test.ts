@@ -30,7 +30,7 @@ import {
 } from '../lib/index'
 import { dtypeOf } from '../lib/format'
 import { native } from '../lib/native'
-import { codeOf, collectUntil, settle } from './helpers'
+import { type Granted, codeOf, collectUntil, settle } from './helpers'
 
 const ROOT = join(__dirname, '..')
 const CONSUMER_DIR = join(__dirname, 'consumer')
@@ -340,16 +340,6 @@ describe('the consumer sums any buffer, walking it generically', () => {
 
 // ---- the same answers as JS getBuffer and as CPython -------------------------------------------------
 
-interface Granted {
-  ndim: number
-  shape: number[] | null
-  strides: number[] | null
-  suboffsets: number[] | null
-  format: string | null
-  itemsize: number
-  readonly: boolean
-  nbytes: number
-}
 interface Source {
   id: string
   format: string

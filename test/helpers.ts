@@ -32,3 +32,15 @@ export function codeOf(fn: () => unknown): string | undefined {
   }
   return undefined
 }
+
+/** A granted buffer request as the buffers.json fixture records it (CPython's answer). */
+export interface Granted {
+  ndim: number
+  shape: number[] | null
+  strides: number[] | null
+  suboffsets: number[] | null
+  format: string | null
+  itemsize: number
+  readonly: boolean
+  nbytes: number
+}

@@ -22,20 +22,10 @@ import {
 import { dtypeOf } from '../lib/format'
 import { Memory, memoryOfBuffer } from '../lib/memory'
 import { native } from '../lib/native'
-import { codeOf, collectUntil } from './helpers'
+import { type Granted, codeOf, collectUntil } from './helpers'
 
 // ---- the fixture -----------------------------------------------------------------------------------
 
-interface Granted {
-  ndim: number
-  shape: number[] | null
-  strides: number[] | null
-  suboffsets: number[] | null
-  format: string | null
-  itemsize: number
-  readonly: boolean
-  nbytes: number
-}
 interface Refused {
   error: 'BufferError'
   message: string
