@@ -32,7 +32,7 @@ export interface NativeAddon {
   parseFormat(format: string): string
   kernel(spec: object, async: boolean): unknown
   makeRowTable(rows: ArrayBufferView[]): ArrayBuffer
-  testing: { malloc(n: number): bigint; freeAddress(): bigint; freeLoudAddress(): bigint; freeCount(): number; externalMemory(): number }
+  testing: { malloc(n: number): bigint; freeAddress(): bigint; freeLoudAddress(): bigint; freeCount(): number; externalMemory(): number; reclaim(): number }
   /** The C ABI table (native/include/memview.h): an External mv_import() reads. */
   _C_API: unknown
   /** lib/capi.ts's halves of the C ABI (native/addon/c_api.cc). */

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "reclaim.h"
+
 namespace mvaddon {
 
 // Per environment (main thread and each worker): the glue is context-aware.
@@ -13,6 +15,7 @@ struct AddonState {
   Napi::FunctionReference error_factory;  // lib/errors.ts memviewError(code, message)
   bool force_copy = false;      // MEMVIEW_NO_EXTERNAL=1: behave as a sandboxed runtime
   bool external_buffers = true; // probed: false where Node-API refuses external ArrayBuffers
+  Reclaimer reclaimer;          // owner handles whose collection is watched (reclaim.h)
 };
 
 AddonState &State(Napi::Env env);

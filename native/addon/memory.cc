@@ -257,6 +257,11 @@ Napi::Value TestExternalMemory(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), double(total));
 }
 
+// Runs the GC-observed release (reclaim.h) now; returns how many owner references it dropped.
+Napi::Value TestReclaim(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(State(info.Env()).reclaimer.Scan(info.Env())));
+}
+
 Napi::Value TestFreeCount(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), double(g_test_frees.load()));
 }
@@ -283,6 +288,7 @@ void InitMemory(Napi::Env env, Napi::Object exports) {
   test.Set("freeAddress", Napi::Function::New<TestFreeAddress>(env, "freeAddress"));
   test.Set("freeCount", Napi::Function::New<TestFreeCount>(env, "freeCount"));
   test.Set("externalMemory", Napi::Function::New<TestExternalMemory>(env, "externalMemory"));
+  test.Set("reclaim", Napi::Function::New<TestReclaim>(env, "reclaim"));
   test.Set("freeLoudAddress", Napi::Function::New<TestFreeLoudAddress>(env, "freeLoudAddress"));
   exports.Set("testing", test);
 }

@@ -59,6 +59,9 @@ Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy, 
   // (An untagged handle is merely refused by native code; a missing zeroCopy reads as true.)
   napi_type_tag_object(env, obj, &kHandleTag);
   if (napi_get_boolean(env, zero_copy, &flag) == napi_ok) napi_set_named_property(env, obj, "zeroCopy", flag);
+  Reclaimer &reclaimer = State(env).reclaimer;
+  reclaimer.Add(h);
+  reclaimer.NoteMade(env, owner->size());
   return Napi::Object(env, obj);
 }
 
@@ -73,8 +76,39 @@ OwnerHandle *OwnerHandle::FromValue(Napi::Value v) {
 OwnerHandle::OwnerHandle(const Napi::CallbackInfo &info) : Napi::ObjectWrap<OwnerHandle>(info) {}
 
 OwnerHandle::~OwnerHandle() {
+  StopWatching();
   UnreportExternal(Env());
   if (owner_) owner_->release();
+}
+
+namespace {
+bool Collected(napi_env env, napi_ref ref) {
+  napi_value v = nullptr;
+  return ref != nullptr && napi_get_reference_value(env, ref, &v) == napi_ok && v == nullptr;
+}
+}  // namespace
+
+bool OwnerHandle::ReclaimCollected(napi_env env, int64_t *dropped) {
+  size_t kept = 0;
+  for (auto &t : buffers_) {
+    if (!Collected(env, t.buffer)) {
+      if (&buffers_[kept] != &t) buffers_[kept] = std::move(t);
+      kept++;
+    } else if (t.link && t.link->owner) {
+      t.link->owner->release();
+      t.link->owner = nullptr;
+      ++*dropped;
+    }
+  }
+  buffers_.erase(buffers_.begin() + std::ptrdiff_t(kept), buffers_.end());
+  bool self_gone = Collected(env, *static_cast<Napi::Reference<Napi::Object> *>(this));
+  if (self_gone && owner_) {
+    UnreportExternal(env);
+    owner_->release();
+    owner_ = nullptr;
+    ++*dropped;
+  }
+  return self_gone && buffers_.empty();
 }
 
 void OwnerHandle::ReportExternal(Napi::Env env) {
@@ -189,6 +223,7 @@ Napi::Value OwnerHandle::Free(const Napi::CallbackInfo &info) {
   if (!owner_) return env.Undefined();
   DetachAll(env);
   UnreportExternal(env);
+  StopWatching();  // nothing of it is left to watch
   mv::Owner *o = owner_;
   owner_ = nullptr;
   o->release();
@@ -202,6 +237,7 @@ Napi::Value OwnerHandle::Steal(const Napi::CallbackInfo &info) {
   if (!p) return env.Null();
   DetachAll(env);
   UnreportExternal(env);
+  StopWatching();
   mv::Owner *o = owner_;
   owner_ = nullptr;
   o->release();

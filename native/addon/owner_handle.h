@@ -5,10 +5,13 @@
 
 #include <napi.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "owner.h"
+#include "reclaim.h"
 
 namespace mvaddon {
 
@@ -33,6 +36,9 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   void ReportExternal(Napi::Env env);
   // Foreign memory (fromPointer): its pointer tables may be followed to other addresses.
   void MarkForeign() { foreign_ = true; }
+  // Drops the owner references of this handle and its buffers if GC collected them (see
+  // reclaim.h), adding how many to *dropped. True when nothing of it is left to watch.
+  bool ReclaimCollected(napi_env env, int64_t *dropped);
 
  private:
   Napi::Value Buffer(const Napi::CallbackInfo &info);
@@ -49,6 +55,13 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   void DetachAll(Napi::Env env);
 
   Napi::Value MakeBuffer(Napi::Env env, char *data, int64_t length);
+
+  friend class Reclaimer;
+  Reclaimer *reclaimer_ = nullptr;   // the environment's, while it watches this handle
+  size_t reclaim_index_ = SIZE_MAX;  // position in it
+  void StopWatching() {
+    if (reclaimer_) reclaimer_->Remove(this);
+  }
 
   mv::Owner *owner_ = nullptr;
   bool foreign_ = false;
