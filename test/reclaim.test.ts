@@ -3,7 +3,7 @@
 // loop below runs without yielding; gc() stands for the collections V8 makes by itself.
 import { describe, expect, it } from 'vitest'
 
-import { type MemoryView, array, diagnostics, fromPointer } from '../lib/index'
+import { type MemoryView, array, diagnostics, fromPointer, ops, view } from '../lib/index'
 import { collectUntil, gc, settle, testing } from './helpers'
 
 describe('GC-observed release in a loop that never yields', () => {
@@ -80,6 +80,20 @@ describe('GC-observed release in a loop that never yields', () => {
     expect(slice.get(511)).toBe(1.5)
   })
 
+  it('an async job and a share ticket keep memory whose views were dropped', async () => {
+    const { job, desc } = (() => {
+      const a = array({ shape: [1 << 20], format: 'd' })
+      a.memview.fill(0.5)
+      const b = array({ shape: [3], format: 'i' })
+      b.memview.set(2, 42)
+      return { job: ops.sumAsync(a.memview as MemoryView<number>), desc: b.memview.share() }
+    })()
+    churn()
+    expect(await job).toBe(2 ** 19)
+    churn()
+    expect((view(desc) as MemoryView<number>).get(2)).toBe(42)
+  })
+
   it('keeps the external-memory report exact (each block un-reported once)', async () => {
     const mib = () => Math.round(testing.externalMemory() / 2 ** 20)
     await settle(5)
@@ -95,3 +109,12 @@ describe('GC-observed release in a loop that never yields', () => {
     expect(mib()).toBe(start)
   })
 })
+
+/** Makes and drops arrays with collections in between, so scans run and find collected handles. */
+function churn(): void {
+  for (let i = 0; i < 1000; i++) {
+    array({ shape: [1024], format: 'B' })
+    if (i % 250 === 249) gc()
+  }
+  testing.reclaim()
+}
