@@ -120,6 +120,8 @@ const TARGETS = [
   { w: 'W7', key: 'get', peer: 'JS', variant: 'loop rows[i][j]', max: 1.5, what: 'memview/rows[i][j] ≤ 1.5×' },
   { w: 'W7', key: 'ops', peer: 'C', variant: 'row pointers, 1 accumulator', max: 1.2, what: 'memview/C row-pointer loop ≤ 1.2×' },
   { w: 'W8', key: 'lag', absMax: 5, what: 'p99 event-loop delay < 5 ms' },
+  { w: 'RSS', key: 'gc', absMax: 256, what: 'bounded: < 256 MiB growth for 10^5 dropped 64 KiB arrays' },
+  { w: 'RSS', key: 'gc-pointer', absMax: 256, what: 'bounded: < 256 MiB growth with C free callbacks' },
   { w: 'W6', key: 'fromPointer', size: '1GiB', vsSize: '1KiB', max: 1.5, what: '1 GiB / 1 KiB ≤ 1.5× (constant)' },
   { w: 'W6', key: 'array', size: '1GiB', vsSize: '1KiB', max: 1.5, what: '1 GiB / 1 KiB ≤ 1.5× (constant)' },
 ]
@@ -175,7 +177,7 @@ function targetCell(targets, row) {
   const t = targets.find((x) => x.row === row)
   if (!t) return ''
   if (t.value === null) return `${t.what}: n/a`
-  const v = t.absMax !== undefined ? `${fmt(t.value)} ms` : fmtRatio(t.value)
+  const v = t.absMax !== undefined ? `${fmt(t.value)} ${t.row.unit}` : fmtRatio(t.value)
   return `${t.what}: ${v} ${t.met ? '✅ met' : '❌ missed'}`
 }
 
@@ -325,7 +327,7 @@ async function main() {
     out.push('')
     out.push('Targets:')
     for (const t of targets) {
-      const v = t.value === null ? 'n/a' : t.absMax !== undefined ? `${fmt(t.value)} ms` : fmtRatio(t.value)
+      const v = t.value === null ? 'n/a' : t.absMax !== undefined ? `${fmt(t.value)} ${t.row.unit}` : fmtRatio(t.value)
       out.push(`- ${t.w} ${t.row.size} ${t.row.variant}: ${t.what}${t.against ? ` (vs ${t.against})` : ''}: ${v} → ${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'}`)
     }
     const idle = rows.find((r) => r.w === 'W8' && r.variant.startsWith('idle loop: monitorEventLoopDelay'))

@@ -74,6 +74,7 @@ function acquireRows(rows: unknown[]): Acquired {
   const mem = new Memory(tableBuffer, null, false)
   mem.resolver = (address) => regions.resolve(address)
   mem.keep = kept
+  mem.rows = kept
   mem.checkPointees = () => {
     for (const row of kept) if (row.length !== n) fail('ERR_MEMVIEW_DETACHED', 'a row of this table was detached or shrunk')
   }

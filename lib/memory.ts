@@ -29,6 +29,8 @@ export class Memory {
   resolver: PointerResolver | null = null
   /** Objects this memory must keep alive (rows of a pointer table, an exporter's pin). */
   keep: unknown = null
+  /** For a table of rows made from TypedArrays (view(rows)): those rows, in table order. */
+  rows: readonly TypedArray[] | null = null
   /** Throws when memory this table points to is gone (a detached row); run before native use. */
   checkPointees: (() => void) | null = null
   /** Byte offset of this memory within its owner's block (windows of large memory; else 0). */

@@ -83,6 +83,42 @@ describe('rows of TypedArrays: a T** view', () => {
     expect(codeOf(() => view('float[::view.indirect, ::1]', rows))).toBe('ERR_MEMVIEW_DTYPE')
   })
 
+  it('slices read and write the right rows, whichever way their rows are found', () => {
+    // Rows with their own byte offsets in one buffer, and Buffer rows (a TypedArray subclass).
+    const backing = new Int16Array(64)
+    const made = [3, 17, 31, 45].map((o) => backing.subarray(o, o + 5))
+    const bufs = [0, 1, 2, 3].map(() => Buffer.alloc(5))
+    for (const rs of [made, bufs] as unknown as number[][][]) {
+      rs.forEach((r, i) => r.forEach((_, j) => (r[j] = 10 * i + j)))
+      const model = rs.map((r) => Array.from(r))
+      const w = view<number>(rs as never)
+      for (const expr of [':', '::-1', '1:', '::2', '-1:0:-2', '1:3, 2:', '::-1, ::-2', ':, 4:']) {
+        const sl = w.at(expr) as MemoryView<number>
+        const [ri, ci] = expr.split(',').map((p) => p.trim())
+        const pick = <T>(xs: T[], spec: string | undefined): T[] => {
+          if (spec === undefined || spec === ':') return xs
+          const [a, b, st] = spec.split(':').map((x) => (x === '' ? undefined : Number(x)))
+          const step = st ?? 1
+          const n = xs.length
+          const norm = (x: number | undefined, d: number) => (x === undefined ? d : x < 0 ? Math.max(x + n, step < 0 ? -1 : 0) : Math.min(x, step < 0 ? n - 1 : n))
+          const out: T[] = []
+          const start = norm(a, step < 0 ? n - 1 : 0)
+          const stop = norm(b, step < 0 ? -1 : n)
+          for (let k = start; step > 0 ? k < stop : k > stop; k += step) out.push(xs[k])
+          return out
+        }
+        const want = pick(model, ri).map((r) => pick(r, ci))
+        const got = want.map((r, i) => r.map((_, j) => sl.get(i, j)))
+        expect(got, `${expr}`).toEqual(want)
+        if (want.length > 0 && want[0].length > 0) {
+          sl.set(0, 0, 99)
+          expect(sl.get(0, 0)).toBe(99)
+          sl.set(0, 0, want[0][0])
+        }
+      }
+    }
+  })
+
   it('a detached row is detected, never read', () => {
     const r = [new Int32Array([1, 2]), new Int32Array([3, 4])]
     const w = view<number>(r)
