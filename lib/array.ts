@@ -108,6 +108,11 @@ export class CyArray {
     this._owner.free()
   }
 
+  /** `using a = array(...)`: the memory is freed (as free()) when the scope ends. */
+  [Symbol.dispose](): void {
+    this.free()
+  }
+
   /**
    * Takes the memory back from memview: cancels the pending free callback, detaches every
    * view, and returns the pointer, which the caller now owns. null for memory memview allocated.

@@ -66,6 +66,20 @@ describe('JS free callbacks', () => {
     expect(calls.length).toBe(1)
   })
 
+  it('`using` an array frees it when the scope ends', async () => {
+    const calls: bigint[] = []
+    const ptr = testing.malloc(16)
+    let stale: Float64Array
+    {
+      using a = array({ shape: [2], format: 'd', allocate: false, data: ptr, free: (p) => calls.push(p) })
+      stale = a.memview.asTypedArray() as Float64Array
+      expect(stale.length).toBe(2)
+    }
+    expect(stale.length).toBe(0) // detached at the scope's end, before any GC
+    expect(await collectUntil(() => calls.length > 0)).toBe(true)
+    expect(calls).toEqual([ptr])
+  })
+
   it('steal() cancels the free and hands the pointer back', async () => {
     const calls: bigint[] = []
     const ptr = testing.malloc(8)
