@@ -147,7 +147,9 @@ export class Memory {
   }
 
   checkAttached(): void {
-    if (this.owner !== null && this.owner.freed) this.detachedError()
+    // free() detaches every buffer its owner handed out, so a buffer that still has bytes proves
+    // the owner alive without asking native code (this check runs before every kernel call).
+    if (this.owner !== null && (this._buffer === null || this._buffer.byteLength === 0) && this.owner.freed) this.detachedError()
   }
 
   detachedError(): never {

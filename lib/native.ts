@@ -30,7 +30,10 @@ export interface NativeAddon {
   outstandingShares(): number
   liveOwners(): number
   parseFormat(format: string): string
-  kernel(spec: object, async: boolean): unknown
+  kernel(
+    kind: number, async: boolean, code: number, code2: number, op: number, axis: number, value: Uint8Array | undefined,
+    geometry: Float64Array, ...memory: unknown[]
+  ): unknown
   makeRowTable(rows: ArrayBufferView[]): ArrayBuffer
   testing: { malloc(n: number): bigint; freeAddress(): bigint; freeLoudAddress(): bigint; freeCount(): number; externalMemory(): number; reclaim(): number }
   /** The C ABI table (native/include/memview.h): an External mv_import() reads. */

@@ -22,7 +22,17 @@ function kernelCode(v: MemoryView): string | null {
   return KERNEL_CODES.includes(c) ? c : null
 }
 
-type Operand = [Uint8Array | null, number, number, readonly number[], readonly number[], readonly number[], unknown]
+/** One kernel operand: the memory (bytes over a whole buffer, or null beyond one ArrayBuffer, and
+ * the owner handle) and the geometry native code re-checks against it. */
+interface Operand {
+  bytes: Uint8Array | null
+  owner: unknown
+  off: number
+  itemsize: number
+  shape: readonly number[]
+  strides: readonly number[]
+  subs: readonly number[]
+}
 
 function operandOf(m: Memory, off: number, itemsize: number, shape: readonly number[], strides: readonly number[], subs: readonly number[], asyncJob: boolean): Operand {
   if (m.checkPointees !== null) {
@@ -34,7 +44,8 @@ function operandOf(m: Memory, off: number, itemsize: number, shape: readonly num
   if (asyncJob && (m.pinningOwner === null || m.pinningOwner.jsBuffer !== undefined) && !(typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer))
     fail('ERR_MEMVIEW_UNSUPPORTED', 'async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer')
   // Memory beyond one ArrayBuffer goes by its owner alone: native code reads the owner's block.
-  return [m.windowed ? null : (m.typedArray(Uint8Array) as Uint8Array), off, itemsize, shape, strides, subs, m.pinningOwner]
+  const bytes = m.windowed ? null : (m.typedArray(Uint8Array) as Uint8Array)
+  return { bytes, owner: m.pinningOwner, off, itemsize, shape, strides, subs }
 }
 
 function operand(v: MemoryView, asyncJob = false): Operand {
@@ -83,8 +94,38 @@ function newView(shape: readonly number[], format: string): MemoryView {
   return hooks.newArray!(shape.slice(), format, 'c')
 }
 
-function run(spec: object, asyncJob: boolean): unknown {
-  return (native.kernel as (s: object, a: boolean) => unknown)(spec, asyncJob)
+/** Kernel numbers (native/addon/kernels_binding.cc Job::Kind). */
+const KERNEL = { fill: 0, assign: 1, cast: 2, reduce: 3, reduceAxis: 4, binary: 5 } as const
+
+interface KernelArgs {
+  code?: string
+  code2?: string
+  op?: number
+  axis?: number
+  value?: Uint8Array
+}
+
+// Every operand's geometry, packed for one native call: [offset, itemsize, ndim, shape, strides,
+// suboffsets] each (3 operands of at most 64 dimensions). Native code reads it during the call.
+const geometry = new Float64Array(3 * (3 + 3 * 64))
+
+function run(kind: keyof typeof KERNEL, operands: Operand[], args: KernelArgs, asyncJob: boolean): unknown {
+  let p = 0
+  for (const o of operands) {
+    const nd = o.shape.length
+    geometry[p++] = o.off
+    geometry[p++] = o.itemsize
+    geometry[p++] = nd
+    for (let d = 0; d < nd; d++) geometry[p + d] = o.shape[d]
+    for (let d = 0; d < nd; d++) geometry[p + nd + d] = o.strides[d]
+    for (let d = 0; d < nd; d++) geometry[p + 2 * nd + d] = o.subs[d]
+    p += 3 * nd
+  }
+  const [a, b, c] = operands
+  return native.kernel(
+    KERNEL[kind], asyncJob, args.code?.charCodeAt(0) ?? 0, args.code2?.charCodeAt(0) ?? 0, args.op ?? 0, args.axis ?? 0, args.value,
+    geometry, a.bytes, a.owner, b?.bytes, b?.owner, c?.bytes, c?.owner,
+  )
 }
 
 function requireCode(v: MemoryView): string {
@@ -117,7 +158,7 @@ function convertScalar(r: unknown, code: string): unknown {
 function reduce(op: ReduceName, v: MemoryView, opts: { axis?: number } | undefined, asyncJob: boolean): unknown {
   const code = requireCode(v)
   if (opts?.axis === undefined) {
-    const r = run({ kind: 'reduce', operands: [operand(v, asyncJob)], code, op: REDUCE[op] }, asyncJob)
+    const r = run('reduce', [operand(v, asyncJob)], { code, op: REDUCE[op] }, asyncJob)
     if (asyncJob) return (r as Promise<unknown>).then((x) => convertScalar(x, code))
     return convertScalar(r, code)
   }
@@ -126,7 +167,7 @@ function reduce(op: ReduceName, v: MemoryView, opts: { axis?: number } | undefin
   if (axis < 0) axis += v.ndim
   const outFormat = axisResultFormat(code, op)
   const out = newView(v.shape.filter((_, d) => d !== axis), outFormat)
-  const r = run({ kind: 'reduceAxis', operands: [operand(v, asyncJob), operand(out, asyncJob)], code, code2: kernelCode(out)!, op: REDUCE[op], axis }, asyncJob)
+  const r = run('reduceAxis', [operand(v, asyncJob), operand(out, asyncJob)], { code, code2: kernelCode(out)!, op: REDUCE[op], axis }, asyncJob)
   return asyncJob ? (r as Promise<unknown>).then(() => out) : out
 }
 
@@ -166,7 +207,7 @@ function binary(name: BinaryName, a: MemoryView, b: MemoryView | number | bigint
   if (requireCode(out) !== code) fail('ERR_MEMVIEW_DTYPE', `out has element type '${out.format}', the result is '${left.format}'`)
   if (out.shape.length !== shape.length || out.shape.some((n, d) => n !== shape[d]))
     fail('ERR_MEMVIEW_EXTENT', `out has shape (${out.shape.join(', ')}), the result has (${shape.join(', ')})`)
-  const r = run({ kind: 'binary', operands: [operand(out, asyncJob), broadcastOperand(left, shape, asyncJob), broadcastOperand(right, shape, asyncJob)], code, op: BINARY[name] }, asyncJob)
+  const r = run('binary', [operand(out, asyncJob), broadcastOperand(left, shape, asyncJob), broadcastOperand(right, shape, asyncJob)], { code, op: BINARY[name] }, asyncJob)
   return asyncJob ? (r as Promise<unknown>).then(() => out) : out
 }
 
@@ -177,7 +218,7 @@ function castView(v: MemoryView, format: string): MemoryView {
   const from = requireCode(v)
   const out = newView(v.shape, format)
   const to = requireCode(out)
-  run({ kind: 'cast', operands: [operand(out), operand(v)], code: to, code2: from }, false)
+  run('cast', [operand(out), operand(v)], { code: to, code2: from }, false)
   return out
 }
 
@@ -185,19 +226,19 @@ function castView(v: MemoryView, format: string): MemoryView {
 
 hooks.fill = (dst, scratch) => {
   const bytes = new Uint8Array((scratch as DataView).buffer.slice(0))
-  run({ kind: 'fill', operands: [operand(dst)], value: bytes }, false)
+  run('fill', [operand(dst)], { value: bytes }, false)
   return true
 }
 
 hooks.assign = (dst, src) => {
   if (dst.itemsize === src.itemsize && dst._dt.format === src._dt.format) {
-    run({ kind: 'assign', operands: [operand(dst), operand(src)] }, false)
+    run('assign', [operand(dst), operand(src)], {}, false)
     return true
   }
   const to = kernelCode(dst)
   const from = kernelCode(src)
   if (to === null || from === null) return false
-  run({ kind: 'cast', operands: [operand(dst), operand(src)], code: to, code2: from }, false)
+  run('cast', [operand(dst), operand(src)], { code: to, code2: from }, false)
   return true
 }
 
@@ -269,7 +310,7 @@ export const ops = {
       v._checkWritable()
       const scratch = new DataView(new ArrayBuffer(v.itemsize))
       v._dt.write(scratch, 0, value)
-      const r = run({ kind: 'fill', operands: [operand(v, true)], value: new Uint8Array(scratch.buffer) }, true) as Promise<unknown>
+      const r = run('fill', [operand(v, true)], { value: new Uint8Array(scratch.buffer) }, true) as Promise<unknown>
       return r.then(() => v)
     } catch (e) {
       return Promise.reject(e)
@@ -279,7 +320,7 @@ export const ops = {
     try {
       dst._checkWritable()
       if (dst.format !== src.format) fail('ERR_MEMVIEW_DTYPE', 'copyAsync needs equal element types; use ops.cast first')
-      const r = run({ kind: 'assign', operands: [operand(dst, true), broadcastOperand(src, dst.shape, true)] }, true) as Promise<unknown>
+      const r = run('assign', [operand(dst, true), broadcastOperand(src, dst.shape, true)], {}, true) as Promise<unknown>
       return r.then(() => dst)
     } catch (e) {
       return Promise.reject(e)

@@ -18,6 +18,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import { CyArray, ELLIPSIS, MemoryView, NEWAXIS, array, getBuffer, ops, slice, view } from '../lib/index'
+import { native } from '../lib/native'
 
 // ---- helpers -------------------------------------------------------------------------------------
 
@@ -839,6 +840,61 @@ describe('indexing matches a reference model', () => {
 // =================================================================================================
 // 9. share() descriptors are data: nothing in them can widen what a view may touch
 // =================================================================================================
+
+describe('the kernel entry point with junk arguments', () => {
+  // native.kernel is reachable (dist/native); every argument is checked before memory is touched.
+  const a = array({ shape: [4, 4], format: 'd' })
+  const bytes = a.memview._m.typedArray(Uint8Array)
+  const owner = a.memview._m.pinningOwner
+  const g = (...xs: number[]): Float64Array => new Float64Array(xs)
+  const good = g(0, 8, 2, 4, 4, 32, 8, -1, -1)
+  const cases: [string, unknown[]][] = [
+    ['no arguments', []],
+    ['unknown kind', [99, false, 100, 0, 0, 0, undefined, good, bytes, owner]],
+    ['kind as a string', ['reduce', false, 100, 0, 0, 0, undefined, good, bytes, owner]],
+    ['geometry as an array', [3, false, 100, 0, 0, 0, undefined, [0, 8, 2, 4, 4, 32, 8, -1, -1], bytes, owner]],
+    ['geometry as an Int32Array', [3, false, 100, 0, 0, 0, undefined, new Int32Array(9), bytes, owner]],
+    ['geometry too short', [3, false, 100, 0, 0, 0, undefined, g(0, 8, 2, 4, 4), bytes, owner]],
+    ['empty geometry', [3, false, 100, 0, 0, 0, undefined, g(), bytes, owner]],
+    ['NaN extent', [3, false, 100, 0, 0, 0, undefined, g(0, 8, 2, NaN, 4, 32, 8, -1, -1), bytes, owner]],
+    ['65 dimensions', [3, false, 100, 0, 0, 0, undefined, g(0, 8, 65, ...new Array(195).fill(1)), bytes, owner]],
+    ['fractional stride', [3, false, 100, 0, 0, 0, undefined, g(0, 8, 2, 4, 4, 32.5, 8, -1, -1), bytes, owner]],
+    ['extent past the buffer', [3, false, 100, 0, 0, 0, undefined, g(0, 8, 2, 5, 4, 32, 8, -1, -1), bytes, owner]],
+    ['huge stride', [3, false, 100, 0, 0, 0, undefined, g(0, 8, 2, 4, 4, 2 ** 52, 8, -1, -1), bytes, owner]],
+    ['negative offset', [3, false, 100, 0, 0, 0, undefined, g(-8, 8, 2, 4, 4, 32, 8, -1, -1), bytes, owner]],
+    ['itemsize 0', [3, false, 100, 0, 0, 0, undefined, g(0, 0, 2, 4, 4, 32, 8, -1, -1), bytes, owner]],
+    ['pointer axis over plain memory', [3, false, 100, 0, 0, 0, undefined, g(0, 8, 2, 4, 4, 32, 8, 0, -1), bytes, owner]],
+    ['bytes not a Uint8Array', [3, false, 100, 0, 0, 0, undefined, good, new Float64Array(16), owner]],
+    ['bytes over a sub-range', [3, false, 100, 0, 0, 0, undefined, good, bytes.subarray(8), owner]],
+    ['no memory at all', [3, false, 100, 0, 0, 0, undefined, good, null, null]],
+    ['a foreign owner object', [3, false, 100, 0, 0, 0, undefined, good, bytes, { freed: false }]],
+    ['an owner of other memory', [3, false, 100, 0, 0, 0, undefined, good, bytes, array({ shape: [2], format: 'd' }).memview._m.pinningOwner]],
+    ['bad element code', [3, false, 1e9, 0, 0, 0, undefined, good, bytes, owner]],
+    ['code as a string', [3, false, 'd', 0, 0, 0, undefined, good, bytes, owner]],
+    ['op as an object', [3, false, 100, 0, { valueOf: () => 0 }, 0, undefined, good, bytes, owner]],
+    ['fill without a value', [0, false, 0, 0, 0, 0, undefined, good, bytes, owner]],
+    ['fill value of the wrong size', [0, false, 0, 0, 0, 0, new Uint8Array(3), good, bytes, owner]],
+    ['binary with one operand', [5, false, 100, 0, 0, 0, undefined, good, bytes, owner]],
+    ['async over a plain ArrayBuffer', [3, true, 100, 0, 0, 0, undefined, good, new Uint8Array(128), null]],
+  ]
+  for (const [name, args] of cases) {
+    it(name, async () => {
+      let code: string | undefined
+      try {
+        const r = (native.kernel as unknown as (...a: unknown[]) => unknown)(...args)
+        if (r instanceof Promise) await r
+      } catch (e) {
+        code = (e as { code?: string }).code
+      }
+      expect(code, name).toMatch(/^ERR_MEMVIEW_/)
+    })
+  }
+
+  it('a correct call still works', () => {
+    a.memview.fill(1.5)
+    expect(native.kernel(3, false, 100, 0, 0, 0, undefined, good, bytes, owner)).toBe(24)
+  })
+})
 
 describe('forged share() descriptors', () => {
   it('the foreign flag is the owner\'s, not the descriptor\'s: alias() stays refused for array() memory', () => {

@@ -35,6 +35,33 @@ bool ReadAxes(napi_env env, napi_value v, int64_t *out, int *len) {
   return true;
 }
 
+namespace {
+bool SafeInt(double d, double lo, double hi, int64_t *out) {
+  if (!(d >= lo && d <= hi) || d != std::floor(d)) return false;
+  *out = int64_t(d);
+  return true;
+}
+}  // namespace
+
+bool ReadPackedGeometry(const double *g, size_t n, size_t *pos, int64_t *offset, mv::Slice *s) {
+  size_t p = *pos;
+  int64_t ndim;
+  if (p > n || n - p < 3 || !SafeInt(g[p], 0, kMaxSafe, offset) || !SafeInt(g[p + 1], 1, kMaxSafe, &s->itemsize) ||
+      !SafeInt(g[p + 2], 0, double(mv::kMaxDims), &ndim))
+    return false;
+  p += 3;
+  if (n - p < size_t(3 * ndim)) return false;
+  for (int64_t d = 0; d < ndim; d++) {
+    if (!SafeInt(g[p + d], -kMaxSafe, kMaxSafe, &s->shape[d]) ||
+        !SafeInt(g[p + ndim + d], -kMaxSafe, kMaxSafe, &s->strides[d]) ||
+        !SafeInt(g[p + 2 * ndim + d], -kMaxSafe, kMaxSafe, &s->suboffsets[d]))
+      return false;
+  }
+  s->ndim = int(ndim);
+  *pos = p + size_t(3 * ndim);
+  return true;
+}
+
 bool IsNullish(napi_env env, napi_value v) {
   napi_valuetype t;
   return napi_typeof(env, v, &t) != napi_ok || t == napi_null || t == napi_undefined;

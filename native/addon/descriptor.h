@@ -20,6 +20,12 @@ bool ReadNumber(napi_env env, napi_value v, double lo, double hi, int64_t *out);
 // An array of at most kMaxDims safe integers.
 bool ReadAxes(napi_env env, napi_value v, int64_t *out, int *len);
 
+// One operand's geometry from a packed Float64Array (lib/ops.ts): [offset, itemsize, ndim,
+// shape x ndim, strides x ndim, suboffsets x ndim] at g[*pos], with the checks of ReadNumber and
+// ReadAxes; advances *pos. Kernel calls pass geometry this way: one typed-array read instead of a
+// Node-API call per number.
+bool ReadPackedGeometry(const double *g, size_t n, size_t *pos, int64_t *offset, mv::Slice *s);
+
 bool IsNullish(napi_env env, napi_value v);
 
 // Points s.data at `offset` bytes into the memory of `bytes` (a Uint8Array over a whole buffer;

@@ -1,12 +1,15 @@
 // ops: the kernels of native/core/kernels.h for JS, synchronously or on the libuv thread pool.
 //
-// An operand arrives as [bytes, offset, itemsize, shape, strides, suboffsets, owner]: `bytes` is a
-// Uint8Array over the whole ArrayBuffer or SharedArrayBuffer the view reads. Nothing from JS is
-// trusted: every operand's reachable bytes are checked against the buffer's current length
-// (check_within) and pointer axes are only followed in tables memview made (tables.h), before
-// any kernel touches memory. Async jobs hold what keeps their memory valid until they finish: an
-// owner reference for native memory, a reference to a SharedArrayBuffer; plain ArrayBuffers can
-// be detached at any time, so lib/ops.ts refuses them for async work.
+// kernel(kind, async, code, code2, op, axis, value, geometry, bytes0, owner0, bytes1, owner1, ...)
+// takes plain arguments (no object whose getters could run mid-check). An operand is `bytes`, a
+// Uint8Array over the whole ArrayBuffer or SharedArrayBuffer the view reads (null for native
+// memory beyond one ArrayBuffer), its `owner` handle, and its part of `geometry`, a Float64Array
+// packing [offset, itemsize, ndim, shape, strides, suboffsets] per operand (descriptor.h).
+// Nothing from JS is trusted: every operand's reachable bytes are checked against the buffer's
+// current length (check_within) and pointer axes are only followed in tables memview made
+// (tables.h), before any kernel touches memory. Async jobs hold what keeps their memory valid
+// until they finish: an owner reference for native memory, a reference to a SharedArrayBuffer;
+// plain ArrayBuffers can be detached at any time, so lib/ops.ts refuses them for async work.
 #include <string>
 #include <vector>
 
@@ -27,62 +30,50 @@ struct Operand {
 
 // Raw Node-API with checked statuses from here on: while a worker is being terminated any call
 // that may run JS fails, and node-addon-api's wrappers would turn that into a fatal error.
-bool Elem(napi_env env, napi_value arr, uint32_t i, napi_value *out) {
-  return napi_get_element(env, arr, i, out) == napi_ok;
-}
 
-bool IsArray(napi_env env, napi_value v) {
-  bool is = false;
-  return v != nullptr && napi_is_array(env, v, &is) == napi_ok && is;
-}
-
-// Parses and validates one operand; on failure throws (unless something is already pending)
-// and returns false.
-bool ReadOperand(Napi::Env env, napi_value v, bool pin, Operand *op) {
-  auto bad = [&](const std::string &why) {
-    ThrowCoded(env, "ERR_MEMVIEW_EXTENT", "invalid view descriptor: " + why, ErrKind::range);
-    return false;
-  };
-  if (!IsArray(env, v)) return bad("not an operand");
-  napi_value el[7];
-  for (uint32_t i = 0; i < 7; i++)
-    if (!Elem(env, v, i, &el[i])) return bad("not an operand");
+// Validates one operand (its geometry already read); on failure throws (unless something is
+// already pending) and returns false.
+bool ReadOperand(Napi::Env env, napi_value bytes, napi_value owner_value, int64_t offset, bool pin, Operand *op) {
   mv::Slice &s = op->slice;
-  int64_t offset;
-  int n1 = 0, n2 = 0, n3 = 0;
-  if (!ReadNumber(env, el[1], 0, 9007199254740991.0, &offset) || !ReadNumber(env, el[2], 1, 9007199254740991.0, &s.itemsize))
-    return bad("offset and itemsize must be integers");
-  if (!ReadAxes(env, el[3], s.shape, &n1) || !ReadAxes(env, el[4], s.strides, &n2) ||
-      !ReadAxes(env, el[5], s.suboffsets, &n3) || n1 != n2 || n1 != n3)
-    return bad("shape, strides and suboffsets must be integer arrays of one length <= 64");
-  s.ndim = n1;
   napi_value arraybuffer;
   int64_t length;
   const char *code;
   std::string why;
-  if (!ValidateMemory(env, el[0], el[6], offset, &s, &arraybuffer, &length, &code, &why)) {
+  if (!ValidateMemory(env, bytes, owner_value, offset, &s, &arraybuffer, &length, &code, &why)) {
     ThrowCoded(env, code, why, std::string(code) == "ERR_MEMVIEW_DETACHED" ? ErrKind::buffer : ErrKind::range);
     return false;
   }
   mv::Owner *owner = nullptr;
-  if (!OwnerOfMemory(env, el[6], s.data - offset, length, &owner, &code, &why)) {
+  if (!OwnerOfMemory(env, owner_value, s.data - offset, length, &owner, &code, &why)) {
     ThrowCoded(env, code, why, std::string(code) == "ERR_MEMVIEW_EXTENT" ? ErrKind::range : ErrKind::buffer);
     return false;
   }
   if (owner != nullptr) op->owner = mv::OwnerRef(owner);
-  if (pin && !IsNullish(env, el[0])) {
+  if (pin && arraybuffer != nullptr) {
+    // A job on the thread pool needs memory JS cannot detach under it: native memory (external
+    // buffers are untransferable and free() leaves the job's reference) or a SharedArrayBuffer.
+    bool plain = false;
+    OwnerHandle *h = owner == nullptr ? nullptr : OwnerHandle::FromValue(Napi::Value(env, owner_value));
+    if (napi_is_arraybuffer(env, arraybuffer, &plain) != napi_ok || (plain && (h == nullptr || h->js_memory()))) {
+      ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED",
+                 "async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer",
+                 ErrKind::type);
+      return false;
+    }
+  }
+  if (pin && !IsNullish(env, bytes)) {
     napi_ref ref;
-    if (napi_create_reference(env, el[0], 1, &ref) != napi_ok) return false;
+    if (napi_create_reference(env, bytes, 1, &ref) != napi_ok) return false;
     op->pin = Napi::Reference<Napi::Value>(env, ref);
   }
   return true;
 }
 
+// An element code as its char code (0: none given).
 bool ReadCode(napi_env env, napi_value v, char *code) {
-  char buf[4];
-  size_t n = 0;
-  if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &n) != napi_ok || n != 1) return false;
-  *code = buf[0];
+  int32_t c = 0;
+  if (napi_get_value_int32(env, v, &c) != napi_ok || c < 0 || c > 127) return false;
+  *code = char(c);
   return true;
 }
 
@@ -125,8 +116,9 @@ napi_value ScalarToJs(napi_env env, const mv::Scalar &r) {
 
 // One kernel call, parsed on the JS thread, run anywhere.
 struct Job {
+  // The numbering is lib/ops.ts's KERNEL table.
   enum class Kind { fill, assign, cast, reduce, reduce_axis, binary } kind;
-  std::vector<Operand> ops;
+  Operand ops[3];  // as many as the kind takes
   std::vector<char> value;  // fill
   char code = 0, code2 = 0;
   int op = 0, axis = 0;
@@ -154,47 +146,26 @@ struct Job {
   }
 };
 
-// kernel(spec, async): spec = { kind, operands: [...], code?, code2?, op?, axis?, value? }.
-// An own property of the spec, or undefined. Never an inherited one: a getter on Object.prototype
-// must not get to run between the checks below and the kernel.
-napi_value OwnField(napi_env env, napi_value spec, const char *name) {
-  bool has = false;
-  napi_value key, v;
-  if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &key) != napi_ok ||
-      napi_has_own_property(env, spec, key, &has) != napi_ok || !has || napi_get_property(env, spec, key, &v) != napi_ok)
-    return nullptr;
-  return v;
-}
-
 bool ReadInt(napi_env env, napi_value v, int *out) {
-  if (v == nullptr) return true;
   return napi_get_value_int32(env, v, out) == napi_ok;  // numbers only: no valueOf() calls
 }
 
-// Reads the whole spec first and validates the operands last, so that no JS can run between the
+enum Arg { kKind, kAsync, kCode, kCode2, kOp, kAxis, kValue, kGeometry, kFirstOperand, kArgs = kFirstOperand + 6 };
+
+// Reads every argument first and validates the operands last, so that no JS can run between the
 // check of any memory and the kernel touching it.
-bool ParseJob(Napi::Env env, napi_value spec, bool pin, Job *job) {
-  napi_value kindValue = OwnField(env, spec, "kind"), operands = OwnField(env, spec, "operands");
-  napi_value code = OwnField(env, spec, "code"), code2 = OwnField(env, spec, "code2"), value = OwnField(env, spec, "value");
-  char kind[16] = {0};
-  size_t kn = 0;
-  if (kindValue != nullptr) napi_get_value_string_utf8(env, kindValue, kind, sizeof kind, &kn);
-  std::string k(kind, kn);
-  if (k == "fill") job->kind = Job::Kind::fill;
-  else if (k == "assign") job->kind = Job::Kind::assign;
-  else if (k == "cast") job->kind = Job::Kind::cast;
-  else if (k == "reduce") job->kind = Job::Kind::reduce;
-  else if (k == "reduceAxis") job->kind = Job::Kind::reduce_axis;
-  else if (k == "binary") job->kind = Job::Kind::binary;
-  else {
+bool ParseJob(Napi::Env env, const napi_value *args, bool pin, Job *job) {
+  int kind = -1;
+  if (!ReadInt(env, args[kKind], &kind) || kind < 0 || kind > int(Job::Kind::binary)) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "unknown kernel", ErrKind::type);
     return false;
   }
-  if ((code != nullptr && !ReadCode(env, code, &job->code)) || (code2 != nullptr && !ReadCode(env, code2, &job->code2))) {
+  job->kind = Job::Kind(kind);
+  if (!ReadCode(env, args[kCode], &job->code) || !ReadCode(env, args[kCode2], &job->code2)) {
     ThrowCoded(env, "ERR_MEMVIEW_DTYPE", "bad element code", ErrKind::type);
     return false;
   }
-  if (!ReadInt(env, OwnField(env, spec, "op"), &job->op) || !ReadInt(env, OwnField(env, spec, "axis"), &job->axis)) {
+  if (!ReadInt(env, args[kOp], &job->op) || !ReadInt(env, args[kAxis], &job->axis)) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "op and axis must be integers", ErrKind::type);
     return false;
   }
@@ -204,30 +175,43 @@ bool ParseJob(Napi::Env env, napi_value spec, bool pin, Job *job) {
     void *data;
     napi_value ab;
     bool is = false;
-    if (value == nullptr || napi_is_typedarray(env, value, &is) != napi_ok || !is ||
-        napi_get_typedarray_info(env, value, &t, &len, &data, &ab, &off) != napi_ok || t != napi_uint8_array) {
+    if (napi_is_typedarray(env, args[kValue], &is) != napi_ok || !is ||
+        napi_get_typedarray_info(env, args[kValue], &t, &len, &data, &ab, &off) != napi_ok || t != napi_uint8_array) {
       ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "fill value must be bytes", ErrKind::type);
       return false;
     }
     job->value.assign(static_cast<char *>(data), static_cast<char *>(data) + len);
   }
-  if (!IsArray(env, operands)) {
-    ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "operands must be an array", ErrKind::type);
-    return false;
+  const double *geometry = nullptr;
+  size_t geometry_len = 0;
+  {
+    napi_typedarray_type t;
+    void *data;
+    napi_value ab;
+    size_t off;
+    bool is = false;
+    if (napi_is_typedarray(env, args[kGeometry], &is) != napi_ok || !is ||
+        napi_get_typedarray_info(env, args[kGeometry], &t, &geometry_len, &data, &ab, &off) != napi_ok ||
+        t != napi_float64_array || (geometry_len > 0 && data == nullptr)) {
+      ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "kernel geometry must be a Float64Array", ErrKind::type);
+      return false;
+    }
+    geometry = static_cast<const double *>(data);
   }
-  uint32_t count = 0;
-  napi_get_array_length(env, operands, &count);
   size_t need = job->kind == Job::Kind::binary ? 3 : (job->kind == Job::Kind::fill || job->kind == Job::Kind::reduce) ? 1 : 2;
-  if (count != need) {
-    ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "wrong number of operands", ErrKind::type);
-    return false;
+  int64_t offsets[3];
+  size_t pos = 0;
+  for (size_t i = 0; i < need; i++) {
+    if (!ReadPackedGeometry(geometry, geometry_len, &pos, &offsets[i], &job->ops[i].slice)) {
+      ThrowCoded(env, "ERR_MEMVIEW_EXTENT",
+                 "invalid view descriptor: offset, itemsize, shape, strides and suboffsets must be integers (at most 64 dimensions)",
+                 ErrKind::range);
+      return false;
+    }
   }
-  napi_value raw[3];
-  for (uint32_t i = 0; i < need; i++)
-    if (!Elem(env, operands, i, &raw[i])) return false;
-  job->ops.resize(need);
   for (size_t i = 0; i < need; i++)
-    if (!ReadOperand(env, raw[i], pin, &job->ops[i])) return false;
+    if (!ReadOperand(env, args[kFirstOperand + 2 * i], args[kFirstOperand + 2 * i + 1], offsets[i], pin, &job->ops[i]))
+      return false;
   if (job->kind == Job::Kind::fill && int64_t(job->value.size()) != job->ops[0].slice.itemsize) {
     ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "fill value must be itemsize bytes", ErrKind::type);
     return false;
@@ -257,23 +241,25 @@ class KernelWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
-Napi::Value Kernel(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  napi_valuetype t;
-  if (info.Length() < 1 || napi_typeof(env, info[0], &t) != napi_ok || t != napi_object)
-    return ThrowCoded(env, "ERR_MEMVIEW_ARGUMENT", "kernel spec must be an object", ErrKind::type);
+// A plain Node-API callback: kernels are called in loops, and node-addon-api's CallbackInfo
+// allocates for more than six arguments.
+napi_value Kernel(napi_env raw_env, napi_callback_info info) {
+  Napi::Env env(raw_env);
+  size_t argc = kArgs;
+  napi_value args[kArgs];  // missing ones read as undefined
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok) return nullptr;
   bool async = false;
-  if (info.Length() > 1) napi_get_value_bool(env, info[1], &async);
-  auto *job = new Job();
-  if (!ParseJob(env, info[0], async, job)) {
-    delete job;
-    return env.Undefined();
-  }
+  napi_get_value_bool(env, args[kAsync], &async);
   if (!async) {
-    job->Run();
-    Napi::Value r = job->Result(env);
+    Job job;
+    if (!ParseJob(env, args, false, &job)) return nullptr;
+    job.Run();
+    return job.Result(env);
+  }
+  auto *job = new Job();
+  if (!ParseJob(env, args, true, job)) {
     delete job;
-    return r;
+    return nullptr;
   }
   auto *w = new KernelWorker(env, job);
   Napi::Promise p = w->Promise();
@@ -284,7 +270,8 @@ Napi::Value Kernel(const Napi::CallbackInfo &info) {
 }  // namespace
 
 void InitKernels(Napi::Env env, Napi::Object exports) {
-  exports.Set("kernel", Napi::Function::New<Kernel>(env, "kernel"));
+  napi_value fn;
+  if (napi_create_function(env, "kernel", NAPI_AUTO_LENGTH, Kernel, nullptr, &fn) == napi_ok) exports.Set("kernel", fn);
 }
 
 }  // namespace mvaddon

@@ -102,6 +102,7 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
     }
     h.Set("jsBuffer", ab);
     oh->Track(ab);
+    oh->MarkJsMemory();
     return h;
   }
   mv::Owner *o = mv::Owner::allocate(n, zero);

@@ -36,6 +36,9 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   void ReportExternal(Napi::Env env);
   // Foreign memory (fromPointer): its pointer tables may be followed to other addresses.
   void MarkForeign() { foreign_ = true; }
+  // Memory a JS ArrayBuffer holds (runtimes without external buffers): JS can detach it.
+  void MarkJsMemory() { js_memory_ = true; }
+  bool js_memory() const { return js_memory_; }
   // Drops the owner references of this handle and its buffers if GC collected them (see
   // reclaim.h), adding how many to *dropped. True when nothing of it is left to watch.
   bool ReclaimCollected(napi_env env, int64_t *dropped);
@@ -65,6 +68,7 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
 
   mv::Owner *owner_ = nullptr;
   bool foreign_ = false;
+  bool js_memory_ = false;
   int64_t reported_ = 0;  // bytes reported with napi_adjust_external_memory
   void UnreportExternal(napi_env env);
   // The owner reference an aliasing ArrayBuffer holds. free() drops it at once (after detaching

@@ -30,6 +30,16 @@
 #define MV_NO_UNROLL
 #endif
 
+// The hot run loops are compiled twice, for x86-64's baseline and for AVX2, and the CPU picks one
+// when the addon loads (GCC's target_clones through glibc's ifunc). The addon stays portable, yet
+// sums, casts and elementwise loops use 256-bit vectors where the CPU has them.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) && \
+    !defined(MV_NO_MULTIVERSION)
+#define MV_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define MV_MULTIVERSION
+#endif
+
 namespace mv {
 
 using detail::Operand;
@@ -467,7 +477,7 @@ template <class S> struct FillK {
   S v;
   bool memset_ok;
   unsigned char byte;
-  void operator()(int64_t n, char *const *p, const int64_t *s) const {
+  MV_MULTIVERSION void operator()(int64_t n, char *const *p, const int64_t *s) const {
     constexpr int64_t e = sizeof(S);
     char *d = p[0];
     if (s[0] == e) {
@@ -670,7 +680,7 @@ KStatus assign(const Slice &dst, const Slice &src) {
 namespace {
 
 template <class To, class From> struct CastK {
-  void operator()(int64_t n, char *const *p, const int64_t *s) const {
+  MV_MULTIVERSION void operator()(int64_t n, char *const *p, const int64_t *s) const {
     constexpr int64_t et = sizeof(To), ef = sizeof(From);
     char *d = p[0];
     const char *q = p[1];
@@ -724,7 +734,7 @@ template <class T> inline uint64_t widen_u64(T x) {
 }
 
 // Wrapping integer sum of a run (the vectorizer reassociates integer adds by itself).
-template <class T> inline uint64_t isum_run(int64_t n, const char *p, int64_t s, uint64_t acc) {
+template <class T> MV_MULTIVERSION inline uint64_t isum_run(int64_t n, const char *p, int64_t s, uint64_t acc) {
   constexpr int64_t e = sizeof(T);
   if (s == e)
     for (int64_t i = 0; i < n; ++i) acc += widen_u64(ld<T>(p + i * e));
@@ -736,7 +746,7 @@ template <class T> inline uint64_t isum_run(int64_t n, const char *p, int64_t s,
 // Sum of a run in double. Floating-point adds are not reassociated without -ffast-math, so the
 // unit-stride loop keeps 8 independent partial sums (vectorized as 2-4 vector accumulators) and
 // the strided loop 4 (hides the add latency).
-template <class T> inline double fsum_run(int64_t n, const char *p, int64_t s, double acc) {
+template <class T> MV_MULTIVERSION inline double fsum_run(int64_t n, const char *p, int64_t s, double acc) {
   constexpr int64_t e = sizeof(T);
   double a[8] = {acc, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
@@ -755,7 +765,7 @@ template <class T> inline double fsum_run(int64_t n, const char *p, int64_t s, d
 }
 
 // Complex sum of a run in complex double; a unit-stride run is 2n reals summed pairwise.
-template <class C> inline cdouble csum_run(int64_t n, const char *p, int64_t s, cdouble acc) {
+template <class C> MV_MULTIVERSION inline cdouble csum_run(int64_t n, const char *p, int64_t s, cdouble acc) {
   using V = typename C::value_type;
   constexpr int64_t e = sizeof(C), ev = sizeof(V);
   double a[8] = {acc.real(), acc.imag(), 0, 0, 0, 0, 0, 0};
@@ -801,7 +811,7 @@ template <class T, bool Max> inline T mm_step(T a, T x) {
   }
 }
 
-template <class T, bool Max> inline T mm_run(int64_t n, const char *p, int64_t s, T acc) {
+template <class T, bool Max> MV_MULTIVERSION inline T mm_run(int64_t n, const char *p, int64_t s, T acc) {
   constexpr int64_t e = sizeof(T);
   if constexpr (is_real<T>) {
     if (s == e) {
@@ -1272,7 +1282,7 @@ template <bool Max> struct MinMaxBinOp {
 // contiguous side with a scalar (stride 0) other side; in place (out == a) loops read and write
 // through one pointer so no alias check is needed.
 template <class T, class Op> struct BinK {
-  void operator()(int64_t n, char *const *p, const int64_t *s) const {
+  MV_MULTIVERSION void operator()(int64_t n, char *const *p, const int64_t *s) const {
     constexpr int64_t e = sizeof(T);
     char *o = p[0];
     const char *a = p[1], *b = p[2];
