@@ -894,6 +894,51 @@ describe('the kernel entry point with junk arguments', () => {
     a.memview.fill(1.5)
     expect(native.kernel(3, false, 100, 0, 0, 0, undefined, good, bytes, owner)).toBe(24)
   })
+
+  it('random geometry over real memory returns or throws a coded error, never touches outside (fast-check)', () => {
+    // Operands shaped like real ones (small extents, strides of either sign, offsets around the
+    // 128-byte block, now and then a junk number) for every kernel kind and element code; under
+    // the ASan build (CI) any access outside the block aborts the run.
+    const junk = fc.constantFrom(NaN, Infinity, -Infinity, 2 ** 53, 2 ** 62, 0.5)
+    const small = (min: number, max: number) => fc.oneof({ weight: 40, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: junk })
+    const SIZE: Record<string, number> = { b: 1, B: 1, '?': 1, h: 2, H: 2, e: 2, i: 4, I: 4, f: 4, l: 8, L: 8, q: 8, Q: 8, n: 8, N: 8, d: 8, F: 8, D: 16 }
+    const codes = Object.keys(SIZE)
+    const operandArb = (shape: number[], code: string) =>
+      fc.tuple(
+        small(0, 140),
+        fc.oneof({ weight: 9, arbitrary: fc.constant(SIZE[code]) }, { weight: 1, arbitrary: fc.constantFrom(1, 2, 4, 8, 16) }),
+        fc.oneof({ weight: 4, arbitrary: fc.constant(shape) }, { weight: 1, arbitrary: fc.array(small(0, 5), { maxLength: 3 }) }),
+        fc.array(small(-40, 40), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.constantFrom(-1, -1, -1, -1, 0), { minLength: 3, maxLength: 3 }),
+      ).map(([off, isz, sh, st, so]) => [off, isz, sh.length, ...sh, ...st.slice(0, sh.length), ...so.slice(0, sh.length)])
+    const caseArb = fc
+      .record({
+        kind: fc.integer({ min: 0, max: 5 }),
+        code: fc.constantFrom(...codes),
+        code2: fc.constantFrom(...codes),
+        op: fc.integer({ min: -1, max: 8 }),
+        axis: fc.integer({ min: -2, max: 3 }),
+        shape: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }),
+        valueSize: fc.integer({ min: 1, max: 16 }),
+      })
+      .chain((c) =>
+        fc.tuple(operandArb(c.shape, c.code), operandArb(c.shape, c.kind === 2 || c.kind === 4 ? c.code2 : c.code), operandArb(c.shape, c.code))
+          .map((ops) => ({ ...c, geometry: new Float64Array(ops.flat()) })),
+      )
+    let ran = 0
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        try {
+          native.kernel(c.kind, false, c.code.charCodeAt(0), c.code2.charCodeAt(0), c.op, c.axis, new Uint8Array(c.kind === 0 ? SIZE[c.code] : c.valueSize), c.geometry, bytes, owner, bytes, owner, bytes, owner)
+          ran++
+        } catch (e) {
+          expect(String((e as { code?: string }).code)).toMatch(/^ERR_MEMVIEW_/)
+        }
+      }),
+      { numRuns: 4000, seed: 11 },
+    )
+    expect(ran).toBeGreaterThan(400) // the property reached the kernels, not just the checks
+  })
 })
 
 describe('forged share() descriptors', () => {
