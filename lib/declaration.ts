@@ -172,9 +172,16 @@ export function resolveTypeName(typeName: string): TypeInfo | null {
 }
 
 /** The name Cython uses for the element type in messages, with 'const ' ('const short'). */
+const described = new WeakMap<object, string>()
+
 export function describeType(decl: Pick<Declaration, 'typeName' | 'isConst'>): string {
-  const t = resolveTypeName(decl.typeName)
-  return (decl.isConst ? 'const ' : '') + (t ? t.name : decl.typeName)
+  let d = described.get(decl) // declarations are cached and frozen: name each one once
+  if (d === undefined) {
+    const t = resolveTypeName(decl.typeName)
+    d = (decl.isConst ? 'const ' : '') + (t ? t.name : decl.typeName)
+    described.set(decl, d)
+  }
+  return d
 }
 
 // ---------------------------------------------------------------------------------------------
