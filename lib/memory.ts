@@ -38,6 +38,8 @@ export class Memory {
   /** Native memory larger than one ArrayBuffer: JS reaches it through windows. */
   readonly windowed: boolean
   private readonly windowLength: number | null
+  /** The owner's byte length, read once (it never changes; freeing shows in owner.released). */
+  private readonly ownerBytes: number
   private windows: Map<number, Memory> | null = null
   private readonly typed = new Map<TypedArrayConstructor, TypedArray>()
   private dataView: DataView | null = null
@@ -51,19 +53,26 @@ export class Memory {
     this.readonly = readonly
     this.start = window === null ? 0 : window[0]
     this.windowLength = window === null ? null : window[1]
-    this.windowed = buffer === null && window === null && owner !== null && owner.jsBuffer === undefined && owner.byteLength > MAX_BUFFER
+    this.ownerBytes = owner === null ? 0 : owner.byteLength
+    this.windowed = buffer === null && window === null && owner !== null && owner.jsBuffer === undefined && this.ownerBytes > MAX_BUFFER
   }
 
   /** The ArrayBuffer or SharedArrayBuffer JS reads these bytes through. */
   get buffer(): Bytes {
     if (this._buffer === null) {
       const owner = this.owner!
-      if (owner.freed) this.detachedError()
+      if (owner.released === true) this.detachedError()
       if (this.windowed)
         fail('ERR_MEMVIEW_UNSUPPORTED', `${this.byteLength} bytes do not fit one ArrayBuffer (at most 2^32 here); slice a smaller view`)
       this._buffer = owner.jsBuffer ?? (this.windowLength === null ? owner.buffer() : owner.buffer(this.start, this.windowLength))
     }
     return this._buffer
+  }
+
+  /** Native memory (not a window of it, not JS memory) whose ArrayBuffer was not made yet: native
+   * code can take it as the owner's whole block. */
+  get ownerBlockOnly(): boolean {
+    return this._buffer === null && this.owner !== null && this.start === 0 && this.windowLength === null && this.owner.jsBuffer === undefined
   }
 
   /** The window of large memory holding bytes [lo, hi], or null when no window spans them. */
@@ -137,7 +146,7 @@ export class Memory {
 
   /** Bytes currently reachable; 0 once detached or freed. */
   get byteLength(): number {
-    if (this._buffer === null) return this.owner!.freed ? 0 : (this.windowLength ?? this.owner!.byteLength)
+    if (this._buffer === null) return this.owner!.released === true ? 0 : (this.windowLength ?? this.ownerBytes)
     return this._buffer.byteLength
   }
 
@@ -149,11 +158,11 @@ export class Memory {
   checkAttached(): void {
     // free() detaches every buffer its owner handed out, so a buffer that still has bytes proves
     // the owner alive without asking native code (this check runs before every kernel call).
-    if (this.owner !== null && (this._buffer === null || this._buffer.byteLength === 0) && this.owner.freed) this.detachedError()
+    if (this.owner !== null && this.owner.released === true) this.detachedError()
   }
 
   detachedError(): never {
-    if (this.owner !== null && this.owner.freed)
+    if (this.owner !== null && this.owner.released === true)
       fail('ERR_MEMVIEW_RELEASED', 'operation forbidden on released memory: its owner was freed')
     return fail('ERR_MEMVIEW_DETACHED', 'the underlying ArrayBuffer was detached or shrunk')
   }
@@ -174,12 +183,16 @@ export function memoryOfBuffer(buffer: Bytes, readonly = false): Memory {
 
 /** The Memory of a native owner. */
 export function memoryOfOwner(owner: OwnerHandle, readonly = false): Memory {
-  const key = owner as object
+  // Kept on the handle itself rather than in a WeakMap: one per allocation, and weak maps make
+  // every garbage collection do more work.
+  const slot = owner as unknown as { [MEMORY]?: Memory }
   if (!readonly) {
-    const m = memories.get(key)
+    const m = slot[MEMORY]
     if (m !== undefined) return m
   }
   const m = new Memory(null, owner, readonly)
-  if (!readonly) memories.set(key, m)
+  if (!readonly) slot[MEMORY] = m
   return m
 }
+
+const MEMORY = Symbol('memview.memory')

@@ -16,7 +16,10 @@ export interface OwnerHandle {
   readonly kind: 'allocated' | 'foreign' | 'borrowed' | 'released'
   readonly refcount: number
   readonly freed: boolean
-  readonly zeroCopy: boolean
+  /** Set (true) by free() and steal(): the same as `freed`, without a native call. */
+  readonly released?: true
+  /** false when memory was copied (no external buffers); absent otherwise. */
+  readonly zeroCopy?: false
   readonly jsBuffer?: ArrayBuffer
 }
 

@@ -6,7 +6,7 @@ import { fail } from './errors'
 import { dtypeOf } from './format'
 import type { Memory } from './memory'
 import { native } from './native'
-import { MemoryView, hooks } from './view'
+import { MemoryView, copyInts, hooks } from './view'
 
 const NATIVE_ORDER = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? '<' : '>'
 const KERNEL_CODES = 'bBhHiIlLqQnN?efdFD'
@@ -43,8 +43,9 @@ function operandOf(m: Memory, off: number, itemsize: number, shape: readonly num
   // be detached and its bytes released mid-job: only native memory or a SAB is pinned for real)
   if (asyncJob && (m.pinningOwner === null || m.pinningOwner.jsBuffer !== undefined) && !(typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer))
     fail('ERR_MEMVIEW_UNSUPPORTED', 'async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer')
-  // Memory beyond one ArrayBuffer goes by its owner alone: native code reads the owner's block.
-  const bytes = m.windowed ? null : (m.typedArray(Uint8Array) as Uint8Array)
+  // Native memory without its ArrayBuffer yet (a fresh array), or beyond one ArrayBuffer, goes by
+  // its owner alone: native code reads the owner's block, and no buffer is made just for this.
+  const bytes = m.windowed || m.ownerBlockOnly ? null : (m.typedArray(Uint8Array) as Uint8Array)
   return { bytes, owner: m.pinningOwner, off, itemsize, shape, strides, subs }
 }
 
@@ -91,7 +92,7 @@ function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
 }
 
 function newView(shape: readonly number[], format: string): MemoryView {
-  return hooks.newArray!(shape.slice(), format, 'c')
+  return hooks.newArray!(copyInts(shape), format, 'c')
 }
 
 /** Kernel numbers (native/addon/kernels_binding.cc Job::Kind). */

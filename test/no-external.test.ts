@@ -24,6 +24,17 @@ out.pointerZeroCopy = v.zeroCopy
 out.pointerWriteReachedC = m.fromPointer(p, 'int[:4]').get(0) === 7
 a.free()
 out.freedReadsNothing = ta.length === 0
+const b = m.array({ shape: [3], format: 'd' })
+b.memview.fill(2)
+out.syncSum = m.ops.sum(b.memview)
+// An async job over a fresh array's owner block: JS memory could be detached under it.
+try {
+  const r = native.kernel(3, true, 100, 0, 0, 0, undefined, new Float64Array([0, 8, 1, 3, 8, -1]), null, b.memview._m.pinningOwner)
+  r.then(() => {}, () => {})
+  out.asyncOverOwnerBlock = 'ran'
+} catch (e) {
+  out.asyncOverOwnerBlock = e.code
+}
 console.log(JSON.stringify(out))
 `
 
@@ -41,6 +52,8 @@ describe('without external buffers', () => {
       pointerZeroCopy: false,
       pointerWriteReachedC: false,
       freedReadsNothing: true,
+      syncSum: 6,
+      asyncOverOwnerBlock: 'ERR_MEMVIEW_UNSUPPORTED',
     })
   })
   it('with external buffers everything is zero-copy', () => {
@@ -51,6 +64,8 @@ describe('without external buffers', () => {
       pointerZeroCopy: true,
       pointerWriteReachedC: true,
       freedReadsNothing: true,
+      syncSum: 6,
+      asyncOverOwnerBlock: 'ran',
     })
   })
 })

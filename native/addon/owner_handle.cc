@@ -58,7 +58,8 @@ Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy, 
   if (out != nullptr) *out = h;  // (unwrapping again could fail while a worker terminates)
   // (An untagged handle is merely refused by native code; a missing zeroCopy reads as true.)
   napi_type_tag_object(env, obj, &kHandleTag);
-  if (napi_get_boolean(env, zero_copy, &flag) == napi_ok) napi_set_named_property(env, obj, "zeroCopy", flag);
+  // Only the exception is written (JS reads `zeroCopy !== false`): a property less per handle.
+  if (!zero_copy && napi_get_boolean(env, false, &flag) == napi_ok) napi_set_named_property(env, obj, "zeroCopy", flag);
   Reclaimer &reclaimer = State(env).reclaimer;
   reclaimer.Add(h);
   reclaimer.NoteMade(env, owner->size());
@@ -203,6 +204,12 @@ Napi::Value OwnerHandle::Share(const Napi::CallbackInfo &info) {
   return ticket;
 }
 
+// `released`: a plain data property JS reads on hot paths instead of calling the `freed` accessor.
+void OwnerHandle::MarkReleased(napi_env env, napi_value self) {
+  napi_value t;
+  if (napi_get_boolean(env, true, &t) == napi_ok) napi_set_named_property(env, self, "released", t);
+}
+
 void OwnerHandle::DetachAll(Napi::Env env) {
   for (auto &t : buffers_) {
     Napi::ArrayBuffer ab = t.buffer.Value();
@@ -224,6 +231,7 @@ Napi::Value OwnerHandle::Free(const Napi::CallbackInfo &info) {
   DetachAll(env);
   UnreportExternal(env);
   StopWatching();  // nothing of it is left to watch
+  MarkReleased(env, info.This());
   mv::Owner *o = owner_;
   owner_ = nullptr;
   o->release();
@@ -238,6 +246,7 @@ Napi::Value OwnerHandle::Steal(const Napi::CallbackInfo &info) {
   DetachAll(env);
   UnreportExternal(env);
   StopWatching();
+  MarkReleased(env, info.This());
   mv::Owner *o = owner_;
   owner_ = nullptr;
   o->release();

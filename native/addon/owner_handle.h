@@ -56,6 +56,7 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   Napi::Value Freed(const Napi::CallbackInfo &info);
 
   void DetachAll(Napi::Env env);
+  static void MarkReleased(napi_env env, napi_value self);
 
   Napi::Value MakeBuffer(Napi::Env env, char *data, int64_t length);
 
