@@ -50,7 +50,7 @@ const EMPTY_OFFSETS: number[] = []
 
 /** A copy of a geometry array. Not slice(): views hand out their arrays frozen, and V8's slice()
  * of a frozen array takes a slow generic path (about 1 us per view made from another view). */
-function copyInts(a: readonly number[]): number[] {
+export function copyInts(a: readonly number[]): number[] {
   const n = a.length
   const out = new Array<number>(n)
   for (let i = 0; i < n; i++) out[i] = a[i]
