@@ -994,9 +994,9 @@ function ensureDist(): void {
   if (built < newest) spawnSync('npm', ['run', 'tsc'], { cwd: ROOT, stdio: 'ignore', shell: process.platform === 'win32' })
 }
 
-function runChild(code: string, env: Record<string, string> = {}): { status: number | null; signal: string | null; out: string } {
+function runChild(code: string, env: Record<string, string> = {}, flags: string[] = []): { status: number | null; signal: string | null; out: string } {
   ensureDist()
-  const r = spawnSync(process.execPath, ['--expose-gc', '-e', `const m = require(${JSON.stringify(DIST)});\n${code}`], {
+  const r = spawnSync(process.execPath, ['--expose-gc', ...flags, '-e', `const m = require(${JSON.stringify(DIST)});\n${code}`], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 60000,
@@ -1007,7 +1007,7 @@ function runChild(code: string, env: Record<string, string> = {}): { status: num
 const SURVIVE = `.then(() => console.log('survived'), (e) => { if (!String(e && e.code).startsWith('ERR_MEMVIEW_')) throw e; console.log('survived', e.code) })`
 const CODED = `catch (e) { if (!String(e && e.code).startsWith('ERR_MEMVIEW_')) throw e }`
 
-const crashRepros: { name: string; known: boolean; env?: Record<string, string>; code: string }[] = [
+const crashRepros: { name: string; known: boolean; env?: Record<string, string>; flags?: string[]; code: string }[] = [
   {
     // CRASH (SIGSEGV). native/addon/kernels_binding.cc ParseJob validates the operands (ReadOperand ->
     // ValidateMemory) and only then reads spec.code / code2 / op / axis / value: absent own
@@ -1176,13 +1176,110 @@ const crashRepros: { name: string; known: boolean; env?: Record<string, string>;
       globalThis.keep = []
       for (let i = 0; i < 100; i++) globalThis.keep.push(m.fromPointer(native.testing.malloc(64), 'double[:8]', { free: native.testing.freeAddress() }))`,
   },
+  {
+    // UAF (ASan: fsum_run reading memory freed by Reclaimer::Scan). With ArrayBuffer.prototype.transfer
+    // (Node 20 behind a flag, on by default from 21) a collected buffer's memory lives on in the
+    // buffer it moved to: owner_handle.cc must not drop such a buffer's reference early.
+    name: 'GC-time release with a buffer moved by transfer()',
+    known: false, // fixed: now a regression test
+    flags: ['--harmony-rab-gsab-transfer'],
+    code: `
+      const { native } = require(${JSON.stringify(path.join(ROOT, 'dist', 'native.js'))})
+      let moved
+      ;(() => {
+        const a = m.array({ shape: [1 << 17], format: 'd' })
+        const ta = a.memview.asTypedArray(); ta.fill(1.5)
+        moved = ta.buffer.transfer()
+      })()
+      gc(); gc(); native.testing.reclaim()
+      for (let i = 0; i < 20; i++) new Float64Array(native.allocate(1 << 20, false).buffer()).fill(-2)
+      const s = m.ops.sum(m.view(new Float64Array(moved)))
+      console.log(s === 1.5 * (1 << 17) ? 'survived' : 'wrong sum ' + s)`,
+  },
+  {
+    name: 'free() after transfer(): the moved buffer keeps the memory',
+    known: false, // fixed: now a regression test
+    flags: ['--harmony-rab-gsab-transfer'],
+    code: `
+      const { native } = require(${JSON.stringify(path.join(ROOT, 'dist', 'native.js'))})
+      const a = m.array({ shape: [1 << 17], format: 'd' })
+      const ta = a.memview.asTypedArray(); ta.fill(2.5)
+      const moved = ta.buffer.transfer()
+      a.free()
+      for (let i = 0; i < 20; i++) new Float64Array(native.allocate(1 << 20, false).buffer()).fill(-2)
+      const s = m.ops.sum(m.view(new Float64Array(moved)))
+      console.log(s === 2.5 * (1 << 17) ? 'survived' : 'wrong sum ' + s)`,
+  },
+  {
+    // SIGSEGV (null Owner): free() wrote \`released\` with [[Set]], so a setter could re-enter free().
+    name: 'a released setter on the handle prototype re-enters free() / steal()',
+    known: false, // fixed: now a regression test
+    code: `
+      const { native } = require(${JSON.stringify(path.join(ROOT, 'dist', 'native.js'))})
+      const a = m.array({ shape: [16], format: 'd' })
+      const proto = Object.getPrototypeOf(a._owner)
+      let calls = 0
+      Object.defineProperty(proto, 'released', { configurable: true, set(v) { calls++; this.free(); this.buffer() } })
+      Object.defineProperty(proto, 'zeroCopy', { configurable: true, set(v) { calls++; this.free() } })
+      a.free()
+      const p = native.testing.malloc(1 << 20)
+      const b = m.array({ shape: [1 << 17], format: 'd', allocate: false, data: p, free: native.testing.freeAddress() })
+      const ptr = b.steal()
+      native.adopt(ptr, 8, native.testing.freeAddress()).free()
+      console.log(calls === 0 ? 'survived' : 'setter ran ' + calls)`,
+  },
+  {
+    // UAF (ASan: fsum_run on a thread-pool thread): steal() handed the pointer back while an async
+    // job still read it.
+    name: 'steal() while an async job, a share ticket or a C ABI pin still reads the memory',
+    known: false, // fixed: now a regression test
+    code: `
+      const { native } = require(${JSON.stringify(path.join(ROOT, 'dist', 'native.js'))})
+      const N = 1 << 22, p = native.testing.malloc(N * 8)
+      const a = m.array({ shape: [N], format: 'd', allocate: false, data: p, free: native.testing.freeAddress() })
+      const job = m.ops.sumAsync(a.memview)
+      let code = null
+      try { a.steal() } catch (e) { code = e.code }
+      const p2 = native.testing.malloc(64)
+      const b = m.array({ shape: [8], format: 'd', allocate: false, data: p2, free: native.testing.freeAddress() })
+      b.memview.share() // a ticket another thread could redeem at any time
+      let code2 = null
+      try { b.steal() } catch (e) { code2 = e.code }
+      job.then(() => {
+        const q = a.steal() // the job is done: nothing else reads it now
+        native.adopt(q, 8, native.testing.freeAddress()).free()
+        console.log(code === 'ERR_MEMVIEW_EXPORTED' && code2 === 'ERR_MEMVIEW_EXPORTED' && q === p ? 'survived' : 'unexpected ' + code + ' ' + code2)
+      })`,
+  },
+  {
+    // UAF (ASan: BackingStore freed by the ArrayBufferSweeper): with MEMVIEW_NO_EXTERNAL=1 an array's
+    // memory is a JS ArrayBuffer that only the handle's jsBuffer property kept alive, and a setter on
+    // the prototype could swallow it.
+    name: 'arrays in JS memory: jsBuffer cannot be swallowed, the owner block is not read raw, no sharing',
+    known: false, // fixed: now a regression test
+    env: { MEMVIEW_NO_EXTERNAL: '1' },
+    code: `
+      const { native } = require(${JSON.stringify(path.join(ROOT, 'dist', 'native.js'))})
+      const proto = Object.getPrototypeOf(m.array({ shape: [1], format: 'd' })._owner)
+      Object.defineProperty(proto, 'jsBuffer', { configurable: true, set(v) {}, get() { return undefined } })
+      const a = m.array({ shape: [1 << 20], format: 'd' })
+      a.memview.fill(1)
+      gc(); gc()
+      const ok1 = m.ops.sum(a.memview) === (1 << 20) && a.memview.get(5) === 1
+      const h = a._owner
+      let c1 = null, c2 = null, c3 = null
+      try { native.kernel(3, false, 100, 0, 0, 0, undefined, new Float64Array([0, 8, 1, 1 << 20, 8, -1]), null, h) } catch (e) { c1 = e.code }
+      try { a.memview.share() } catch (e) { c2 = e.code }
+      try { h.buffer() } catch (e) { c3 = e.code }
+      console.log(ok1 && c1 === 'ERR_MEMVIEW_EXTENT' && c2 === 'ERR_MEMVIEW_UNSUPPORTED' && c3 === 'ERR_MEMVIEW_UNSUPPORTED' ? 'survived' : 'unexpected ' + [ok1, c1, c2, c3])`,
+  },
 ]
 
 describe('crash repros (child processes)', () => {
   for (const r of crashRepros) {
     if (r.known && !process.env.MEMVIEW_KNOWN_BUGS) continue
     it(`${r.known ? 'KNOWN BUG: ' : ''}${r.name}`, () => {
-      const out = runChild(r.code, r.env)
+      const out = runChild(r.code, r.env, r.flags)
       expect(out.signal, out.out).toBeNull()
       expect(out.status, out.out).toBe(0)
       expect(out.out).toContain('survived')

@@ -38,6 +38,11 @@ Napi::Value ThrowCoded(Napi::Env env, const char *code, const std::string &messa
   return env.Undefined();
 }
 
+bool DefineOwn(napi_env env, napi_value obj, const char *name, napi_value value) {
+  napi_property_descriptor d = {name, nullptr, nullptr, nullptr, nullptr, value, napi_default, nullptr};
+  return napi_define_properties(env, obj, 1, &d) == napi_ok;
+}
+
 bool ReadAddress(Napi::Value v, uintptr_t *out) {
   Napi::Env env = v.Env();
   if (v.IsBigInt()) {
@@ -67,6 +72,20 @@ bool ReadAddress(Napi::Value v, uintptr_t *out) {
 
 namespace {
 
+// Whether JS can move an ArrayBuffer's memory into another buffer (ArrayBuffer.prototype.transfer:
+// on by default from Node 21, behind --harmony-rab-gsab-transfer on Node 20). Unknown counts as yes.
+bool BuffersMovable(napi_env env) {
+  const napi_node_version *version = nullptr;
+  if (napi_get_node_version(env, &version) != napi_ok || version == nullptr || version->major >= 21) return true;
+  napi_value global, ctor, proto, transfer;
+  napi_valuetype t;
+  if (napi_get_global(env, &global) != napi_ok || napi_get_named_property(env, global, "ArrayBuffer", &ctor) != napi_ok ||
+      napi_get_named_property(env, ctor, "prototype", &proto) != napi_ok ||
+      napi_get_named_property(env, proto, "transfer", &transfer) != napi_ok || napi_typeof(env, transfer, &t) != napi_ok)
+    return true;
+  return t != napi_undefined;
+}
+
 Napi::Value SetErrorFactory(const Napi::CallbackInfo &info) {
   State(info.Env()).error_factory = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
@@ -79,6 +98,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const char *no_ext = std::getenv("MEMVIEW_NO_EXTERNAL");
   state->force_copy = no_ext && std::strcmp(no_ext, "1") == 0;
   env.SetInstanceData(state);
+  state->buffers_movable = BuffersMovable(env);
   state->owner_ctor = Napi::Persistent(OwnerHandle::Init(env));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
   InitMemory(env, exports);

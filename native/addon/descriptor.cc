@@ -81,6 +81,7 @@ bool ValidateMemory(napi_env env, napi_value bytes, napi_value owner, int64_t of
     // Native memory too large for one ArrayBuffer: the owner's block itself.
     OwnerHandle *h = IsNullish(env, owner) ? nullptr : OwnerHandle::FromValue(Napi::Value(env, owner));
     if (h == nullptr) return bad("no memory");
+    if (h->js_memory()) return bad("memory in a JS ArrayBuffer goes by that buffer");
     if (h->freed()) {
       *code = "ERR_MEMVIEW_RELEASED";
       *why = "memory was released";

@@ -100,7 +100,8 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
       o->release();  // borrowed V8 memory: nothing to free
       return env.Undefined();
     }
-    h.Set("jsBuffer", ab);
+    // An own read-only property keeps the buffer (and so the memory) as long as the handle lives.
+    if (!DefineOwn(env, h, "jsBuffer", ab)) return env.Undefined();
     oh->Track(ab);
     oh->MarkJsMemory();
     return h;

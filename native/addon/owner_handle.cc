@@ -56,13 +56,14 @@ Napi::Object OwnerHandle::Wrap(Napi::Env env, mv::Owner *owner, bool zero_copy, 
     return Napi::Object();  // nothing taken: the caller still holds `owner`
   h->owner_ = owner;  // the handle owns the reference from here on
   if (out != nullptr) *out = h;  // (unwrapping again could fail while a worker terminates)
+  const int64_t size = owner->size();
+  Reclaimer &reclaimer = State(env).reclaimer;
+  reclaimer.Add(h);
+  reclaimer.NoteMade(env, size);
   // (An untagged handle is merely refused by native code; a missing zeroCopy reads as true.)
   napi_type_tag_object(env, obj, &kHandleTag);
   // Only the exception is written (JS reads `zeroCopy !== false`): a property less per handle.
-  if (!zero_copy && napi_get_boolean(env, false, &flag) == napi_ok) napi_set_named_property(env, obj, "zeroCopy", flag);
-  Reclaimer &reclaimer = State(env).reclaimer;
-  reclaimer.Add(h);
-  reclaimer.NoteMade(env, owner->size());
+  if (!zero_copy && napi_get_boolean(env, false, &flag) == napi_ok) DefineOwn(env, obj, "zeroCopy", flag);
   return Napi::Object(env, obj);
 }
 
@@ -90,9 +91,12 @@ bool Collected(napi_env env, napi_ref ref) {
 }  // namespace
 
 bool OwnerHandle::ReclaimCollected(napi_env env, int64_t *dropped) {
+  // Where JS can move a buffer's memory into another buffer, a collected buffer proves nothing:
+  // its finalizer alone (which runs when the memory's last buffer dies) drops its reference.
+  const bool movable = State(Napi::Env(env)).buffers_movable;
   size_t kept = 0;
   for (auto &t : buffers_) {
-    if (!Collected(env, t.buffer)) {
+    if (!Collected(env, t.buffer) || (movable && t.link && t.link->owner)) {
       if (&buffers_[kept] != &t) buffers_[kept] = std::move(t);
       kept++;
     } else if (t.link && t.link->owner) {
@@ -105,11 +109,16 @@ bool OwnerHandle::ReclaimCollected(napi_env env, int64_t *dropped) {
   bool self_gone = Collected(env, *static_cast<Napi::Reference<Napi::Object> *>(this));
   if (self_gone && owner_) {
     UnreportExternal(env);
-    owner_->release();
+    mv::Owner *o = owner_;
     owner_ = nullptr;
+    o->release();
     ++*dropped;
   }
-  return self_gone && buffers_.empty();
+  // (Links kept for movable buffers stay tracked until their finalizers clear them.)
+  bool links_left = false;
+  for (auto &t : buffers_)
+    if (t.link && t.link->owner) links_left = true;
+  return self_gone && (buffers_.empty() || (movable && !links_left));
 }
 
 void OwnerHandle::ReportExternal(Napi::Env env) {
@@ -129,6 +138,8 @@ void OwnerHandle::UnreportExternal(napi_env env) {
 Napi::Value OwnerHandle::Buffer(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
+  if (js_memory_)  // the memory is that ArrayBuffer's: never read it through the raw pointer
+    return ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED", "this memory is the handle's jsBuffer", ErrKind::type);
   int64_t offset = info.Length() > 0 ? info[0].As<Napi::Number>().Int64Value() : 0;
   int64_t length = info.Length() > 1 ? info[1].As<Napi::Number>().Int64Value() : owner_->size() - offset;
   if (offset < 0 || length < 0 || offset > owner_->size() || length > owner_->size() - offset)
@@ -198,6 +209,11 @@ Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
 Napi::Value OwnerHandle::Share(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
+  // Memory in a JS ArrayBuffer lives as long as this thread's buffer: another thread cannot pin it.
+  if (js_memory_)
+    return ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED",
+                      "this runtime keeps arrays in JS memory, which another thread cannot hold; share a SharedArrayBuffer instead",
+                      ErrKind::type);
   Napi::Object ticket = Napi::Object::New(env);
   ticket.Set("id", Napi::BigInt::New(env, ShareRegistry::Deposit(owner_, foreign_)));
   ticket.Set("foreign", Napi::Boolean::New(env, foreign_));
@@ -207,15 +223,37 @@ Napi::Value OwnerHandle::Share(const Napi::CallbackInfo &info) {
 // `released`: a plain data property JS reads on hot paths instead of calling the `freed` accessor.
 void OwnerHandle::MarkReleased(napi_env env, napi_value self) {
   napi_value t;
-  if (napi_get_boolean(env, true, &t) == napi_ok) napi_set_named_property(env, self, "released", t);
+  if (napi_get_boolean(env, true, &t) == napi_ok) DefineOwn(env, self, "released", t);
+}
+
+// What free()/steal() do with each tracked buffer: detach it, and drop its reference only when that
+// proves nothing reaches the memory through it any more. A buffer found detached already was
+// detached by someone else (moved by transfer(), or by another addon): its memory may live on in
+// another buffer, so its reference stays until its finalizer. So does a collected buffer's where
+// JS can move buffers.
+OwnerHandle::Plan OwnerHandle::PlanOf(napi_env env, Tracked &t) {
+  napi_value v = nullptr;
+  if (napi_get_reference_value(env, t.buffer, &v) != napi_ok) return {nullptr, false};
+  bool held = t.link && t.link->owner;
+  if (v == nullptr) return {nullptr, held && !State(Napi::Env(env)).buffers_movable};
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, v, &detached) != napi_ok || detached) return {nullptr, false};
+  return {v, held};
+}
+
+int64_t OwnerHandle::DroppableLinks(napi_env env) {
+  int64_t n = 0;
+  for (auto &t : buffers_)
+    if (PlanOf(env, t).drop) n++;
+  return n;
 }
 
 void OwnerHandle::DetachAll(Napi::Env env) {
   for (auto &t : buffers_) {
-    Napi::ArrayBuffer ab = t.buffer.Value();
-    if (!ab.IsEmpty() && !ab.IsDetached()) napi_detach_arraybuffer(env, ab);
-    // The buffer can no longer reach the memory: its reference goes now, not at its finalizer.
-    if (t.link && t.link->owner) {
+    Plan plan = PlanOf(env, t);
+    if (plan.detach != nullptr) napi_detach_arraybuffer(env, plan.detach);
+    // This buffer can no longer reach the memory: its reference goes now, not at its finalizer.
+    if (plan.drop) {
       t.link->owner->release();
       t.link->owner = nullptr;
     }
@@ -225,30 +263,40 @@ void OwnerHandle::DetachAll(Napi::Env env) {
 
 // free(): ends this memory's life now. Every aliasing buffer is detached first, so stale
 // TypedArrays read length 0, never freed memory; the callback runs once the last pin is gone.
+// Nothing here runs JS (detaching and defining own properties call no user code).
 Napi::Value OwnerHandle::Free(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!owner_) return env.Undefined();
+  mv::Owner *o = owner_;
   DetachAll(env);
   UnreportExternal(env);
   StopWatching();  // nothing of it is left to watch
-  MarkReleased(env, info.This());
-  mv::Owner *o = owner_;
   owner_ = nullptr;
+  MarkReleased(env, info.This());
   o->release();
   return env.Undefined();
 }
 
+// steal(): the pointer back to the caller, who frees it. Only when nothing else can still read it:
+// an async job, a C ABI pin, another thread's views or a buffer moved elsewhere would read memory
+// the caller may free at once.
 Napi::Value OwnerHandle::Steal(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
+  if (owner_->kind() == mv::Owner::Kind::allocated) return env.Null();  // memview's own: not the caller's
+  const int64_t others = owner_->refcount() - 1 - DroppableLinks(env);
+  if (others != 0)
+    return ThrowCoded(env, "ERR_MEMVIEW_EXPORTED",
+                      "memory is still in use elsewhere (an async job, a C ABI pin, another thread or a moved buffer): it cannot be stolen now",
+                      ErrKind::buffer);
   void *p = owner_->steal();
   if (!p) return env.Null();
+  mv::Owner *o = owner_;
   DetachAll(env);
   UnreportExternal(env);
   StopWatching();
-  MarkReleased(env, info.This());
-  mv::Owner *o = owner_;
   owner_ = nullptr;
+  MarkReleased(env, info.This());
   o->release();
   return Napi::BigInt::New(env, uint64_t(reinterpret_cast<uintptr_t>(p)));
 }

@@ -82,6 +82,12 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
     std::shared_ptr<BufferLink> link;           // null for copies (they hold no reference)
   };
   static void ReleaseLink(napi_env, void *, void *hint);
+  struct Plan {
+    napi_value detach;  // the buffer to detach now, or null
+    bool drop;          // drop its owner reference now
+  };
+  static Plan PlanOf(napi_env env, Tracked &t);
+  int64_t DroppableLinks(napi_env env);
   // Every ArrayBuffer handed out, so free() can detach them first.
   std::vector<Tracked> buffers_;
 };
