@@ -7,7 +7,7 @@
 // ArrayBuffer holds an owner reference until it is collected or detached.
 import { fail } from './errors'
 import type { TypedArray, TypedArrayConstructor } from './format'
-import type { OwnerHandle } from './native'
+import { type OwnerHandle, isZeroCopy, jsBufferOf } from './native'
 
 export type Bytes = ArrayBuffer | SharedArrayBuffer
 
@@ -54,7 +54,7 @@ export class Memory {
     this.start = window === null ? 0 : window[0]
     this.windowLength = window === null ? null : window[1]
     this.ownerBytes = owner === null ? 0 : owner.byteLength
-    this.windowed = buffer === null && window === null && owner !== null && owner.jsBuffer === undefined && this.ownerBytes > MAX_BUFFER
+    this.windowed = buffer === null && window === null && owner !== null && jsBufferOf(owner) === undefined && this.ownerBytes > MAX_BUFFER
   }
 
   /** The ArrayBuffer or SharedArrayBuffer JS reads these bytes through. */
@@ -64,15 +64,15 @@ export class Memory {
       if (owner.released === true) this.detachedError()
       if (this.windowed)
         fail('ERR_MEMVIEW_UNSUPPORTED', `${this.byteLength} bytes do not fit one ArrayBuffer (at most 2^32 here); slice a smaller view`)
-      this._buffer = owner.jsBuffer ?? (this.windowLength === null ? owner.buffer() : owner.buffer(this.start, this.windowLength))
+      this._buffer = jsBufferOf(owner) ?? (this.windowLength === null ? owner.buffer() : owner.buffer(this.start, this.windowLength))
     }
     return this._buffer
   }
 
-  /** Native memory (not a window of it, not JS memory) whose ArrayBuffer was not made yet: native
-   * code can take it as the owner's whole block. */
+  /** Native memory (not a window of it, not JS memory, not a copy) whose ArrayBuffer was not made
+   * yet: native code can take it as the owner's whole block. */
   get ownerBlockOnly(): boolean {
-    return this._buffer === null && this.owner !== null && this.start === 0 && this.windowLength === null && this.owner.jsBuffer === undefined
+    return this._buffer === null && this.owner !== null && this.start === 0 && this.windowLength === null && jsBufferOf(this.owner) === undefined && isZeroCopy(this.owner)
   }
 
   /** The window of large memory holding bytes [lo, hi], or null when no window spans them. */
@@ -108,7 +108,7 @@ export class Memory {
   /** The owner whose reference pins these very bytes, or null (JS memory, or a JS copy of
    * foreign memory where the runtime refuses external buffers). Native code holds it. */
   get pinningOwner(): OwnerHandle | null {
-    return this.owner !== null && this.owner.zeroCopy !== false ? this.owner : null
+    return this.owner !== null && isZeroCopy(this.owner) ? this.owner : null
   }
 
   /** True once the JS buffer exists (native memory makes it lazily). */

@@ -56,3 +56,14 @@ const override = process.env.MEMVIEW_ADDON
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const native: NativeAddon = override ? (require(override) as NativeAddon) : load(path.join(__dirname, '..'))
 native.setErrorFactory((code, message) => memviewError(code as Parameters<typeof memviewError>[0], message))
+
+const hasOwn = Object.hasOwn
+
+/** A handle's own `jsBuffer` / `zeroCopy` (native code defines them; one inherited from a
+ * prototype someone changed is ignored). */
+export function jsBufferOf(o: OwnerHandle): ArrayBuffer | undefined {
+  return hasOwn(o, 'jsBuffer') ? o.jsBuffer : undefined
+}
+export function isZeroCopy(o: OwnerHandle): boolean {
+  return !hasOwn(o, 'zeroCopy') || o.zeroCopy !== false
+}

@@ -5,7 +5,7 @@
 import { fail } from './errors'
 import { dtypeOf } from './format'
 import type { Memory } from './memory'
-import { native } from './native'
+import { jsBufferOf, native } from './native'
 import { MemoryView, copyInts, hooks } from './view'
 
 const NATIVE_ORDER = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? '<' : '>'
@@ -41,7 +41,7 @@ function operandOf(m: Memory, off: number, itemsize: number, shape: readonly num
   }
   // (memory in a JS ArrayBuffer, memview's own included where external buffers are refused, could
   // be detached and its bytes released mid-job: only native memory or a SAB is pinned for real)
-  if (asyncJob && (m.pinningOwner === null || m.pinningOwner.jsBuffer !== undefined) && !(typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer))
+  if (asyncJob && (m.pinningOwner === null || jsBufferOf(m.pinningOwner) !== undefined) && !(typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer))
     fail('ERR_MEMVIEW_UNSUPPORTED', 'async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer')
   // Native memory without its ArrayBuffer yet (a fresh array), or beyond one ArrayBuffer, goes by
   // its owner alone: native code reads the owner's block, and no buffer is made just for this.

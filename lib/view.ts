@@ -18,6 +18,7 @@ import {
   transposeGeometry,
 } from './indexing'
 import type { Memory } from './memory'
+import { isZeroCopy } from './native'
 import { installAccessors, outOfBounds } from './access'
 import { formatView } from './repr'
 
@@ -448,7 +449,7 @@ export class MemoryView<T = unknown> {
   /** True when the view aliases its source's memory (false only for copying fallbacks). */
   get zeroCopy(): boolean {
     const o = this._m.owner
-    return o === null || o.zeroCopy !== false
+    return o === null || isZeroCopy(o)
   }
 
   // ---- copies and assignment ------------------------------------------------------------------------

@@ -781,3 +781,62 @@ describe('worker threads', () => {
     expect(await collectUntil(() => consumer.frees().count === before + 1)).toBe(true)
   })
 })
+
+// JS that tampers with memview's objects while C holds or hands over memory: each case ran into
+// freed memory once (found in review); each must now survive with the memory intact.
+describe('JS interfering with the C ABI (child processes)', () => {
+  const child = (code: string, env: Record<string, string> = {}): string => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', `
+      const m = require(${JSON.stringify(join(ROOT, 'dist'))})
+      const consumer = require(${JSON.stringify(CONSUMER_NODE)})
+      consumer.init(m)
+      ${code}`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 })
+    return `${r.status}|${r.signal}|${r.stdout.trim()}|${r.stderr.trim()}`
+  }
+
+  it('an inherited zeroCopy cannot make a pin forget its owner; free() leaves the pinned memory', () => {
+    expect(child(`
+      const a = m.array({ shape: [1024], format: 'q' })
+      a.memview.asTypedArray().fill(7n)
+      Object.prototype.zeroCopy = false
+      const slot = consumer.hold(a)
+      delete Object.prototype.zeroCopy
+      a.free()
+      for (let i = 0; i < 20; i++) new BigInt64Array(m.array({ shape: [1024], format: 'q' }).memview.asTypedArray().buffer).fill(-1n)
+      console.log(String(consumer.heldSum(slot)))
+      consumer.release(slot)`)).toBe('0|null|7168|')
+  })
+
+  it('arrays in JS memory (no external buffers): free() leaves memory a pin still reads', () => {
+    expect(child(`
+      const a = m.array({ shape: [1024], format: 'q' })
+      for (let i = 0; i < 1024; i++) a.set(i, 7n)
+      const slot = consumer.hold(a)
+      a.free()
+      gc(); gc()
+      console.log(String(consumer.heldSum(slot)), String(m.array({ shape: [4], format: 'd' }).steal())) // JS memory is never the caller's
+      consumer.release(slot)`, { MEMVIEW_NO_EXTERNAL: '1' })).toBe('0|null|7168 null|')
+  })
+
+  it('new_view whose view cannot be made after JS took a hold: memview keeps the memory, free_fn runs once', () => {
+    expect(child(`
+      const a = m.array({ shape: [1], format: 'd' })
+      a.memview.get(0)
+      const sym = Object.getOwnPropertySymbols(a._owner)[0]
+      let ticket = null
+      Object.defineProperty(Object.prototype, sym, { configurable: true, get() {
+        if (ticket === null && typeof this.share === 'function') { ticket = this.share(); throw new Error('hook fails') }
+        return undefined } })
+      let threw = null
+      try { consumer.makeView('c', 4096) } catch (e) { threw = e.message }
+      delete Object.prototype[sym]
+      const before = consumer.frees().count
+      ;(() => {
+        const v = m.view({ $memview: 'share/1', kind: 'native', ticket: ticket.id, foreign: ticket.foreign, format: 'd', offset: 0, shape: [4096], strides: [8], readonly: false })
+        v.fill(1)
+        console.log(threw, m.ops.sum(v))
+      })()
+      const poll = (n) => { gc(); if (consumer.frees().count === before + 1 || n === 0) console.log('frees', consumer.frees().count - before); else setTimeout(() => poll(n - 1), 20) }
+      poll(100)`)).toBe('0|null|hook fails 4096\nfrees 1|')
+  })
+})

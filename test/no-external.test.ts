@@ -24,6 +24,7 @@ out.pointerZeroCopy = v.zeroCopy
 out.pointerWriteReachedC = m.fromPointer(p, 'int[:4]').get(0) === 7
 a.free()
 out.freedReadsNothing = ta.length === 0
+out.pointerSum = m.ops.sum(m.fromPointer(native.testing.malloc(16), 'int[:4]')) // a copy on this runtime
 const b = m.array({ shape: [3], format: 'd' })
 b.memview.fill(2)
 out.syncSum = m.ops.sum(b.memview)
@@ -52,6 +53,7 @@ describe('without external buffers', () => {
       pointerZeroCopy: false,
       pointerWriteReachedC: false,
       freedReadsNothing: true,
+      pointerSum: 0,
       syncSum: 6,
       asyncOverOwnerBlock: 'ERR_MEMVIEW_EXTENT', // JS memory goes by its buffer, never the raw block
     })
@@ -64,6 +66,7 @@ describe('without external buffers', () => {
       pointerZeroCopy: true,
       pointerWriteReachedC: true,
       freedReadsNothing: true,
+      pointerSum: 0,
       syncSum: 6,
       asyncOverOwnerBlock: 'ran',
     })

@@ -43,6 +43,12 @@ bool DefineOwn(napi_env env, napi_value obj, const char *name, napi_value value)
   return napi_define_properties(env, obj, 1, &d) == napi_ok;
 }
 
+bool DefineData(napi_env env, napi_value obj, const char *name, napi_value value) {
+  auto attrs = napi_property_attributes(napi_writable | napi_enumerable | napi_configurable);
+  napi_property_descriptor d = {name, nullptr, nullptr, nullptr, nullptr, value, attrs, nullptr};
+  return napi_define_properties(env, obj, 1, &d) == napi_ok;
+}
+
 bool ReadAddress(Napi::Value v, uintptr_t *out) {
   Napi::Env env = v.Env();
   if (v.IsBigInt()) {

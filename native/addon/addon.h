@@ -32,6 +32,9 @@ Napi::Value ThrowCoded(Napi::Env env, const char *code, const std::string &messa
 // Defines an own, read-only data property (no setter anywhere on the prototype chain runs, and
 // nothing can replace it later). False when the runtime refused.
 bool DefineOwn(napi_env env, napi_value obj, const char *name, napi_value value);
+// The same for a plain result object JS may change later (writable, enumerable, configurable):
+// unlike an assignment, it never runs a setter inherited from Object.prototype.
+bool DefineData(napi_env env, napi_value obj, const char *name, napi_value value);
 
 // Reads a bigint or a safe-integer number as an address; false (with an error thrown) otherwise.
 bool ReadAddress(Napi::Value v, uintptr_t *out);

@@ -476,13 +476,17 @@ extern "C" int mv_capi_new_view(napi_env cenv, void *data, int ndim, const int64
     return Throw(st, cenv, "ERR_MEMVIEW_ALLOC", "could not adopt the memory", ErrKind::buffer);
   }
   AddonState &as = State(Napi::Env(menv));
-  Napi::Object handle = OwnerHandle::Wrap(Napi::Env(menv), o, !as.force_copy && as.external_buffers);
-  if (handle.IsEmpty()) {
-    o->steal();  // nothing taken: the consumer keeps its memory and free_fn does not run
+  OwnerHandle *oh = nullptr;
+  Napi::Object handle = OwnerHandle::Wrap(Napi::Env(menv), o, !as.force_copy && as.external_buffers, &oh);
+  if (handle.IsEmpty()) {  // (Wrap took nothing)
+    if (o->steal() != nullptr) delete tramp;  // nothing taken: the consumer keeps its memory
     o->release();
     return Throw(st, cenv, "ERR_MEMVIEW_ALLOC", "could not adopt the memory", ErrKind::buffer);
   }
   MoveException(menv, cenv);
+  // Our own reference while JS runs: whatever the hook's JS does to the handle (free it, share
+  // it), the owner stays ours to inspect below.
+  o->retain();
 
   // The view, made by lib/capi.ts (base: a CyArray for C/Fortran order, else the owner).
   napi_value args[6], undefined, view = nullptr;
@@ -503,22 +507,29 @@ extern "C" int mv_capi_new_view(napi_env cenv, void *data, int ndim, const int64
   bool pending = false;
   napi_is_exception_pending(cenv, &pending);
   if (!pending && napi_call_function(cenv, undefined, Hook(st, st->new_view), 6, args, &view) == napi_ok && view != nullptr) {
+    o->release();
     *result = view;
     return 0;
   }
-  // Failed: nothing was taken. Cancel the free callback, then detach what was made over the
-  // memory (the handle's free()), so the caller can free it.
-  o->steal();
-  delete tramp;
-  napi_value saved = nullptr, free_method, ignored;
+  // Failed. The handle ends now, natively (no property JS could have replaced), and if nothing
+  // else holds the memory the free callback is cancelled: nothing was taken. If JS code kept a
+  // hold meanwhile (a share ticket, a pin), memview must keep the memory: then new_view returns 0
+  // with the exception pending and *result undefined, and free_fn still runs once, later.
+  napi_value saved = nullptr, ignored;
   napi_is_exception_pending(cenv, &pending);
   if (pending) napi_get_and_clear_last_exception(cenv, &saved);
-  if (napi_get_named_property(cenv, args[0], "free", &free_method) == napi_ok)
-    napi_call_function(cenv, args[0], free_method, 0, nullptr, &ignored);
+  oh->End(cenv, handle);
+  const bool held_elsewhere = o->refcount() > 1;
+  if (!held_elsewhere && o->steal() != nullptr) delete tramp;
+  o->release();
   napi_is_exception_pending(cenv, &pending);
   if (pending) napi_get_and_clear_last_exception(cenv, &ignored);
   if (saved != nullptr) napi_throw(cenv, saved);
   else napi_throw_error(cenv, "ERR_MEMVIEW_C_API", "new_view: the view could not be made");
+  if (held_elsewhere) {
+    *result = undefined;
+    return 0;
+  }
   return -1;
 }
 

@@ -101,6 +101,10 @@ bool ValidateMemory(napi_env env, napi_value bytes, napi_value owner, int64_t of
       return bad("memory must be a Uint8Array over a whole buffer");
   }
   *length = int64_t(len);
+  // memview's native memory is kept by its owner's reference, not by the buffer: without the
+  // owner a pin or job could outlive free().
+  if (*arraybuffer != nullptr && IsNullish(env, owner) && IsOwnerBuffer(Napi::Env(env), Napi::Value(env, *arraybuffer)))
+    return bad("memview memory must come with its owner");
   if (offset < 0 || offset > int64_t(len)) return bad("offset outside the buffer");
   for (int d = 0; d < s.ndim; d++)
     if (s.shape[d] < 0) return bad("negative extent");

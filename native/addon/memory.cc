@@ -197,7 +197,7 @@ Napi::Value AdoptShared(const Napi::CallbackInfo &info) {
   if (!o)
     return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "this share() descriptor was already used (each one makes one view; call share() per recipient)", ErrKind::buffer);
   OwnerHandle *oh = nullptr;
-  Napi::Object h = OwnerHandle::Wrap(env, o, true, &oh);
+  Napi::Object h = OwnerHandle::Wrap(env, o, !State(env).force_copy && State(env).external_buffers, &oh);
   if (h.IsEmpty()) {
     o->release();  // the ticket's reference
     return env.Undefined();
@@ -213,8 +213,8 @@ Napi::Value OutstandingShares(const Napi::CallbackInfo &info) {
 Napi::Value Capabilities(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("externalBuffers", Napi::Boolean::New(env, State(env).external_buffers && !State(env).force_copy));
-  o.Set("forcedCopy", Napi::Boolean::New(env, State(env).force_copy));
+  DefineData(env, o, "externalBuffers", Napi::Boolean::New(env, State(env).external_buffers && !State(env).force_copy));
+  DefineData(env, o, "forcedCopy", Napi::Boolean::New(env, State(env).force_copy));
   return o;
 }
 

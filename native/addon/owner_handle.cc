@@ -194,7 +194,10 @@ Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
     return ThrowCoded(env, "ERR_MEMVIEW_ALLOC", "could not create an ArrayBuffer over native memory", ErrKind::buffer);
   }
   Napi::ArrayBuffer buf(env, ab);
-  if (foreign_) TagForeignBuffer(env, buf);  // its pointer tables may be followed by kernels
+  // Tagged so native code knows memview memory when it sees it (tables.h): its pointer tables may
+  // be followed (foreign), and it must always come with its owner.
+  if (foreign_) TagForeignBuffer(env, buf);
+  else TagOwnedBuffer(env, buf);
   // Forget buffers already collected and finalized, so the list stays small.
   std::vector<Tracked> live;
   for (auto &t : buffers_)
@@ -214,9 +217,13 @@ Napi::Value OwnerHandle::Share(const Napi::CallbackInfo &info) {
     return ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED",
                       "this runtime keeps arrays in JS memory, which another thread cannot hold; share a SharedArrayBuffer instead",
                       ErrKind::type);
+  // Everything that can fail first; the deposit (an owner reference) last, then nothing runs JS.
   Napi::Object ticket = Napi::Object::New(env);
-  ticket.Set("id", Napi::BigInt::New(env, ShareRegistry::Deposit(owner_, foreign_)));
-  ticket.Set("foreign", Napi::Boolean::New(env, foreign_));
+  Napi::Boolean foreign = Napi::Boolean::New(env, foreign_);
+  if (env.IsExceptionPending()) return env.Undefined();
+  Napi::BigInt id = Napi::BigInt::New(env, ShareRegistry::Deposit(owner_, foreign_));
+  DefineData(env, ticket, "id", id);
+  DefineData(env, ticket, "foreign", foreign);
   return ticket;
 }
 
@@ -248,10 +255,10 @@ int64_t OwnerHandle::DroppableLinks(napi_env env) {
   return n;
 }
 
-void OwnerHandle::DetachAll(Napi::Env env) {
+void OwnerHandle::DetachAll(Napi::Env env, bool detach) {
   for (auto &t : buffers_) {
     Plan plan = PlanOf(env, t);
-    if (plan.detach != nullptr) napi_detach_arraybuffer(env, plan.detach);
+    if (detach && plan.detach != nullptr) napi_detach_arraybuffer(env, plan.detach);
     // This buffer can no longer reach the memory: its reference goes now, not at its finalizer.
     if (plan.drop) {
       t.link->owner->release();
@@ -265,16 +272,21 @@ void OwnerHandle::DetachAll(Napi::Env env) {
 // TypedArrays read length 0, never freed memory; the callback runs once the last pin is gone.
 // Nothing here runs JS (detaching and defining own properties call no user code).
 Napi::Value OwnerHandle::Free(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (!owner_) return env.Undefined();
+  End(info.Env(), info.This());
+  return info.Env().Undefined();
+}
+
+void OwnerHandle::End(napi_env env, napi_value self) {
+  if (!owner_) return;
   mv::Owner *o = owner_;
-  DetachAll(env);
+  // JS memory a C ABI pin still reads: its buffer is the memory itself, so detaching would free
+  // it under the pin. It stays attached (views still refuse: the handle is released).
+  DetachAll(Napi::Env(env), !(js_memory_ && o->refcount() > 1));
   UnreportExternal(env);
   StopWatching();  // nothing of it is left to watch
   owner_ = nullptr;
-  MarkReleased(env, info.This());
+  MarkReleased(env, self);
   o->release();
-  return env.Undefined();
 }
 
 // steal(): the pointer back to the caller, who frees it. Only when nothing else can still read it:
@@ -283,7 +295,8 @@ Napi::Value OwnerHandle::Free(const Napi::CallbackInfo &info) {
 Napi::Value OwnerHandle::Steal(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!owner_) return ThrowCoded(env, "ERR_MEMVIEW_RELEASED", "memory was released", ErrKind::buffer);
-  if (owner_->kind() == mv::Owner::Kind::allocated) return env.Null();  // memview's own: not the caller's
+  // memview's own memory, or a JS ArrayBuffer's (runtimes without external buffers): not the caller's
+  if (owner_->kind() == mv::Owner::Kind::allocated || js_memory_) return env.Null();
   const int64_t others = owner_->refcount() - 1 - DroppableLinks(env);
   if (others != 0)
     return ThrowCoded(env, "ERR_MEMVIEW_EXPORTED",

@@ -28,6 +28,8 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   ~OwnerHandle() override;
 
   mv::Owner *owner() const { return owner_; }
+  // free() from native code: ends this handle's hold now (detaching its buffers), runs no JS.
+  void End(napi_env env, napi_value self);
   bool freed() const { return owner_ == nullptr; }
   // Remembers a buffer over this memory made elsewhere, so free() detaches it too.
   void Track(Napi::ArrayBuffer ab) { buffers_.push_back({Napi::Weak(ab), nullptr}); }
@@ -55,7 +57,8 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
   Napi::Value Refcount(const Napi::CallbackInfo &info);
   Napi::Value Freed(const Napi::CallbackInfo &info);
 
-  void DetachAll(Napi::Env env);
+  // detach false: only the references are settled (memory a pin still reads through its buffer).
+  void DetachAll(Napi::Env env, bool detach = true);
   static void MarkReleased(napi_env env, napi_value self);
 
   Napi::Value MakeBuffer(Napi::Env env, char *data, int64_t length);

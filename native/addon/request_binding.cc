@@ -64,20 +64,21 @@ Napi::Value RequestBuffer(const Napi::CallbackInfo &info) {
   mv::Grant g;
   mv::Refusal r = mv::request_buffer(s, readonly, int(flags), &g);
   Napi::Object out = Napi::Object::New(env);
+  auto put = [&](const char *name, Napi::Value v) { DefineData(env, out, name, v); };
   if (r != mv::Refusal::none) {
-    out.Set("ok", false);
-    out.Set("code", mv::is_flag_refusal(r) ? "ERR_MEMVIEW_FLAGS" : "ERR_MEMVIEW_ARGUMENT");
-    out.Set("error", mv::refusal_text(r));
+    put("ok", Napi::Boolean::New(env, false));
+    put("code", Napi::String::New(env, mv::is_flag_refusal(r) ? "ERR_MEMVIEW_FLAGS" : "ERR_MEMVIEW_ARGUMENT"));
+    put("error", Napi::String::New(env, mv::refusal_text(r)));
     return out;
   }
-  out.Set("ok", true);
-  out.Set("ndim", g.ndim);
-  out.Set("len", double(g.len));
-  out.Set("format", g.format);
-  out.Set("shape", g.shape);
-  out.Set("strides", g.strides);
-  out.Set("suboffsets", g.suboffsets);
-  out.Set("readonly", g.readonly);
+  put("ok", Napi::Boolean::New(env, true));
+  put("ndim", Napi::Number::New(env, g.ndim));
+  put("len", Napi::Number::New(env, double(g.len)));
+  put("format", Napi::Boolean::New(env, g.format));
+  put("shape", Napi::Boolean::New(env, g.shape));
+  put("strides", Napi::Boolean::New(env, g.strides));
+  put("suboffsets", Napi::Boolean::New(env, g.suboffsets));
+  put("readonly", Napi::Boolean::New(env, g.readonly));
   return out;
 }
 

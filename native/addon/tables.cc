@@ -12,6 +12,7 @@ namespace {
 
 constexpr napi_type_tag kRowsTag = {0x6d656d7669657721ULL, 0x726f777374616231ULL};
 constexpr napi_type_tag kForeignTag = {0x6d656d7669657721ULL, 0x666f726569676e31ULL};
+constexpr napi_type_tag kOwnedTag = {0x6d656d7669657721ULL, 0x6f776e6564627566ULL};
 
 struct RowsInfo {
   std::vector<Napi::Reference<Napi::Value>> rows;  // weak: the JS view keeps the rows alive
@@ -66,6 +67,12 @@ Napi::Value MakeRowTable(const Napi::CallbackInfo &info) {
 }  // namespace
 
 void TagForeignBuffer(Napi::Env env, Napi::Value ab) { napi_type_tag_object(env, ab, &kForeignTag); }
+
+void TagOwnedBuffer(Napi::Env env, Napi::Value ab) { napi_type_tag_object(env, ab, &kOwnedTag); }
+
+bool IsOwnerBuffer(Napi::Env env, Napi::Value ab) {
+  return ab.IsArrayBuffer() && (HasTag(env, ab, kOwnedTag) || HasTag(env, ab, kForeignTag));
+}
 
 TableKind TableKindOf(Napi::Env env, Napi::Value buf) {
   if (!buf.IsArrayBuffer()) return TableKind::none;

@@ -13,6 +13,13 @@ namespace mvaddon {
 // Tags an ArrayBuffer over foreign memory (fromPointer): its pointers are the caller's promise.
 void TagForeignBuffer(Napi::Env env, Napi::Value ab);
 
+// Tags an ArrayBuffer over memview's own or adopted memory (not foreign tables).
+void TagOwnedBuffer(Napi::Env env, Napi::Value ab);
+
+// An ArrayBuffer memview made over native memory (either tag): native code may only use it
+// together with its owner, whose reference is what keeps the memory.
+bool IsOwnerBuffer(Napi::Env env, Napi::Value ab);
+
 enum class TableKind { none, rows, foreign };
 
 // What kind of pointer table `buf` (the ArrayBuffer under a slice) is.

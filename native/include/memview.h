@@ -164,7 +164,11 @@ typedef struct mv_api {
    * free_ctx) runs exactly once after the last view of it is gone (free_fn NULL: the memory is
    * borrowed and never freed; the caller keeps it valid for as long as JS may use it). On
    * failure returns non-zero with a JS exception pending, and nothing was taken: the caller
-   * still owns (and frees) the memory. JS thread only. */
+   * still owns (and frees) the memory. One exception: when JS code interfered while the view was
+   * being made (it can run there, e.g. a getter someone put on Object.prototype) and kept a hold
+   * on the memory, memview keeps it: new_view returns 0 with the exception pending and *result
+   * undefined, and free_fn still runs exactly once, later. So free the memory only on non-zero.
+   * JS thread only. */
   int (*new_view)(napi_env env, void *data, int ndim, const int64_t *shape, const int64_t *strides,
                   const char *format, int readonly, mv_free_fn free_fn, void *free_ctx,
                   napi_value *result);
