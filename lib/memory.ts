@@ -64,7 +64,11 @@ export class Memory {
       if (owner.released === true) this.detachedError()
       if (this.windowed)
         fail('ERR_MEMVIEW_UNSUPPORTED', `${this.byteLength} bytes do not fit one ArrayBuffer (at most 2^32 here); slice a smaller view`)
-      this._buffer = jsBufferOf(owner) ?? (this.windowLength === null ? owner.buffer() : owner.buffer(this.start, this.windowLength))
+      const buffer = jsBufferOf(owner) ?? (this.windowLength === null ? owner.buffer() : owner.buffer(this.start, this.windowLength))
+      // A view made later from this buffer (view(v.asTypedArray())) finds its owner here: native
+      // code takes memview memory only together with the owner that keeps it.
+      if (!this.readonly) Object.defineProperty(buffer, OWNER_MEMORY, { value: this })
+      this._buffer = buffer
     }
     return this._buffer
   }
@@ -172,6 +176,7 @@ const memories = new WeakMap<object, Memory>()
 
 /** The one Memory of a JS buffer (so all views of it share TypedArray caches). */
 export function memoryOfBuffer(buffer: Bytes, readonly = false): Memory {
+  if (!readonly && hasOwn(buffer, OWNER_MEMORY)) return (buffer as unknown as { [OWNER_MEMORY]: Memory })[OWNER_MEMORY]
   if (readonly) return new Memory(buffer, null, true)
   let m = memories.get(buffer)
   if (m === undefined) {
@@ -196,3 +201,6 @@ export function memoryOfOwner(owner: OwnerHandle, readonly = false): Memory {
 }
 
 const MEMORY = Symbol('memview.memory')
+/** On an ArrayBuffer memview made over an owner's memory: that memory. */
+const OWNER_MEMORY = Symbol('memview.ownerMemory')
+const hasOwn = Object.hasOwn

@@ -840,3 +840,73 @@ describe('JS interfering with the C ABI (child processes)', () => {
       poll(100)`)).toBe('0|null|hook fails 4096\nfrees 1|')
   })
 })
+
+describe('JS interfering with the C ABI, round 3 (child processes)', () => {
+  const child = (code: string, env: Record<string, string> = {}): string => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', `
+      const m = require(${JSON.stringify(join(ROOT, 'dist'))})
+      const consumer = require(${JSON.stringify(CONSUMER_NODE)})
+      consumer.init(m)
+      ${code}`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 })
+    return `${r.status}|${r.signal}|${r.stdout.trim()}|${r.stderr.trim()}`
+  }
+
+  it("new_view's failure path after the new handle's buffer was collected", () => {
+    expect(child(`
+      const a = m.array({ shape: [1], format: 'd' })
+      a.memview.get(0)
+      const sym = Object.getOwnPropertySymbols(a._owner)[0]
+      let fired = false
+      Object.defineProperty(Object.prototype, sym, { configurable: true, get() {
+        if (!fired && typeof this.buffer === 'function') {
+          fired = true
+          this.buffer()
+          gc(); gc()
+          throw new Error('hook fails')
+        }
+        return undefined } })
+      let threw = null
+      try { consumer.makeView('c', 16) } catch (e) { threw = e.message }
+      console.log(threw)`)).toBe('0|null|hook fails|')
+  })
+
+  it('a pin of a rows table holds the rows, whatever the view claims to keep', () => {
+    expect(child(`
+      let slot
+      ;(() => {
+        const rows = [new Float64Array(4096).fill(1), new Float64Array(4096).fill(2)]
+        const v = m.view(rows)
+        const table = v._m.buffer
+        v._m = { checkPointees: null, windowed: false, pinningOwner: null, keep: {}, byteLength: table.byteLength,
+                 checkAttached() {}, typedArray: () => new Uint8Array(table) }
+        v._base = null
+        slot = consumer.hold(v)
+      })()
+      for (let i = 0; i < 5; i++) { gc(); for (let k = 0; k < 50; k++) new Float64Array(4096).fill(9) }
+      console.log(consumer.heldSum(slot))
+      consumer.release(slot)`)).toBe('0|null|12288|')
+  })
+
+  for (const env of [{}, { MEMVIEW_NO_EXTERNAL: '1' }]) {
+    it(`a view made from asTypedArray() works with kernels and pins its owner${env.MEMVIEW_NO_EXTERNAL ? ' (no external buffers)' : ''}`, () => {
+      expect(child(`
+        const a = m.array({ shape: [1 << 16], format: 'd' })
+        a.memview.asTypedArray().fill(1)
+        const v = m.view(a.memview.asTypedArray())
+        const s = m.ops.sum(v)
+        const slot = consumer.hold(v)
+        a.free()
+        for (let i = 0; i < 20; i++) new Float64Array(1 << 16).fill(3)
+        gc()
+        console.log(s, consumer.heldSum(slot))
+        consumer.release(slot)`, env)).toBe('0|null|65536 65536|')
+    })
+  }
+
+  it('a format that describes more bytes than the itemsize is refused', () => {
+    expect(child(`
+      const v = m.view(new Uint8Array(8))
+      v._dt = Object.assign(Object.create(Object.getPrototypeOf(v._dt)), v._dt, { format: 'd' })
+      try { consumer.describe(v, 0x11c); console.log('granted') } catch (e) { console.log(e.code) }`)).toMatch(/^0\|null\|ERR_MEMVIEW_/)
+  })
+})

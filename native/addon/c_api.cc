@@ -203,6 +203,11 @@ bool ReadAcquired(CapiState *st, napi_value arr, Acquired *a, const char **code,
   a->format.resize(flen + 1);
   napi_get_value_string_utf8(env, el[8], &a->format[0], flen + 1, &flen);
   a->format.resize(flen);
+  // The format C reads elements by must not describe more than itemsize bytes (a consumer that trusts
+  // "d" over 1-byte items would read past the buffer).
+  mv::ParsedFormat parsed;
+  if (!mv::parse_format(a->format.c_str(), a->format.size(), &parsed, nullptr, nullptr) || parsed.itemsize > s.itemsize)
+    return bad("the format does not describe itemsize bytes");
   bool ro = false;
   if (napi_get_value_bool(env, el[9], &ro) != napi_ok) return bad("readonly must be a boolean");
   a->readonly = ro;
@@ -518,7 +523,7 @@ extern "C" int mv_capi_new_view(napi_env cenv, void *data, int ndim, const int64
   napi_value saved = nullptr, ignored;
   napi_is_exception_pending(cenv, &pending);
   if (pending) napi_get_and_clear_last_exception(cenv, &saved);
-  oh->End(cenv, handle);
+  oh->End(menv, handle);  // memview's env: the handle's state lives there
   const bool held_elsewhere = o->refcount() > 1;
   if (!held_elsewhere && o->steal() != nullptr) delete tramp;
   o->release();

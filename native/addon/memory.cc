@@ -8,6 +8,7 @@
 
 #include "addon.h"
 #include "owner_handle.h"
+#include "tables.h"
 #include "share_registry.h"
 
 namespace mvaddon {
@@ -102,6 +103,7 @@ Napi::Value Allocate(const Napi::CallbackInfo &info) {
     }
     // An own read-only property keeps the buffer (and so the memory) as long as the handle lives.
     if (!DefineOwn(env, h, "jsBuffer", ab)) return env.Undefined();
+    TagOwnedBuffer(env, ab);  // its memory goes with this handle: never pinned without it
     oh->Track(ab);
     oh->MarkJsMemory();
     return h;

@@ -93,7 +93,7 @@ bool Collected(napi_env env, napi_ref ref) {
 bool OwnerHandle::ReclaimCollected(napi_env env, int64_t *dropped) {
   // Where JS can move a buffer's memory into another buffer, a collected buffer proves nothing:
   // its finalizer alone (which runs when the memory's last buffer dies) drops its reference.
-  const bool movable = State(Napi::Env(env)).buffers_movable;
+  const bool movable = State(Env()).buffers_movable;
   size_t kept = 0;
   for (auto &t : buffers_) {
     if (!Collected(env, t.buffer) || (movable && t.link && t.link->owner)) {
@@ -242,7 +242,7 @@ OwnerHandle::Plan OwnerHandle::PlanOf(napi_env env, Tracked &t) {
   napi_value v = nullptr;
   if (napi_get_reference_value(env, t.buffer, &v) != napi_ok) return {nullptr, false};
   bool held = t.link && t.link->owner;
-  if (v == nullptr) return {nullptr, held && !State(Napi::Env(env)).buffers_movable};
+  if (v == nullptr) return {nullptr, held && !State(Env()).buffers_movable};  // (this handle's env)
   bool detached = false;
   if (napi_is_detached_arraybuffer(env, v, &detached) != napi_ok || detached) return {nullptr, false};
   return {v, held};

@@ -89,7 +89,7 @@ class OwnerHandle : public Napi::ObjectWrap<OwnerHandle> {
     napi_value detach;  // the buffer to detach now, or null
     bool drop;          // drop its owner reference now
   };
-  static Plan PlanOf(napi_env env, Tracked &t);
+  Plan PlanOf(napi_env env, Tracked &t);
   int64_t DroppableLinks(napi_env env);
   // Every ArrayBuffer handed out, so free() can detach them first.
   std::vector<Tracked> buffers_;

@@ -15,7 +15,9 @@ constexpr napi_type_tag kForeignTag = {0x6d656d7669657721ULL, 0x666f726569676e31
 constexpr napi_type_tag kOwnedTag = {0x6d656d7669657721ULL, 0x6f776e6564627566ULL};
 
 struct RowsInfo {
-  std::vector<Napi::Reference<Napi::Value>> rows;  // weak: the JS view keeps the rows alive
+  // Strong: whatever holds the table (a view, a C ABI pin) holds its rows. Rows never reference
+  // the table, so this makes no cycle; the references go with the table's finalizer.
+  std::vector<Napi::Reference<Napi::Value>> rows;
   std::vector<char *> addresses;
   int64_t row_bytes = 0;
 };
@@ -56,7 +58,7 @@ Napi::Value MakeRowTable(const Napi::CallbackInfo &info) {
     char *p = static_cast<char *>(data);
     std::memcpy(slots + size_t(i) * sizeof(char *), &p, sizeof p);
     ri->addresses.push_back(p);
-    ri->rows.push_back(Napi::Weak(row));
+    ri->rows.push_back(Napi::Persistent(row));
   }
   napi_type_tag_object(env, table, &kRowsTag);
   // Remember the info under the buffer (an ArrayBuffer is an object napi_wrap accepts).
