@@ -67,7 +67,7 @@ export class Memory {
       const buffer = jsBufferOf(owner) ?? (this.windowLength === null ? owner.buffer() : owner.buffer(this.start, this.windowLength))
       // A view made later from this buffer (view(v.asTypedArray())) finds its owner here: native
       // code takes memview memory only together with the owner that keeps it.
-      if (!this.readonly) Object.defineProperty(buffer, OWNER_MEMORY, { value: this })
+      if (!this.readonly) Reflect.defineProperty(buffer, OWNER_MEMORY, { value: this }) // (false on a frozen buffer: then views of it go without)
       this._buffer = buffer
     }
     return this._buffer

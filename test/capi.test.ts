@@ -903,6 +903,37 @@ describe('JS interfering with the C ABI, round 3 (child processes)', () => {
     })
   }
 
+  it('a rows table over native memory cannot be pinned (its rows are kept by owners a pin cannot hold)', () => {
+    expect(child(`
+      const a = m.array({ shape: [1000], format: 'd' })
+      const ta = a.memview.asTypedArray()
+      ta.fill(1)
+      const v = m.view([ta, ta])
+      let code = null
+      try { consumer.hold(v) } catch (e) { code = e.code }
+      console.log(code, m.ops.sum(v))`)).toBe('0|null|ERR_MEMVIEW_UNSUPPORTED 2000|')
+  })
+
+  it('a pinned rows table holds its rows; a row pointing back at its view does not leak', () => {
+    expect(child(`
+      let slot
+      ;(() => {
+        const rows = [new Float64Array(1000).fill(1), new Float64Array(1000).fill(2)]
+        slot = consumer.hold(m.view(rows))
+      })()
+      for (let i = 0; i < 5; i++) { gc(); for (let k = 0; k < 50; k++) new Float64Array(4096).fill(9) }
+      const sum = consumer.heldSum(slot)
+      consumer.release(slot)
+      ;(() => {
+        for (let i = 0; i < 20; i++) {
+          const ta = m.array({ shape: [1 << 16], format: 'd' }).memview.asTypedArray()
+          ta.owner = m.view([ta]) // row -> view -> table: a cycle GC must still collect
+        }
+      })()
+      const poll = (n) => { gc(); if (m.diagnostics.liveOwners() === 0 || n === 0) console.log(sum, m.diagnostics.liveOwners()); else setTimeout(() => poll(n - 1), 20) }
+      poll(100)`)).toBe('0|null|3000 0|')
+  })
+
   it('a format that describes more bytes than the itemsize is refused', () => {
     expect(child(`
       const v = m.view(new Uint8Array(8))

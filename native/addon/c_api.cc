@@ -84,7 +84,8 @@ struct Pin {
   std::shared_ptr<CapiState> state;
   napi_ref info = nullptr;    // the BufferInfo (its lease is the export)
   napi_ref memory = nullptr;  // the ArrayBuffer / SharedArrayBuffer under the view
-  napi_ref keep = nullptr;    // rows of a rows table
+  napi_ref keep = nullptr;    // what the descriptor asks to keep (an exporter's pin)
+  std::vector<napi_ref> rows; // rows of a rows table, held by the pin itself
   mv::Owner *owner = nullptr; // native memory: one reference
   bool dead = false;          // the env is gone: its references must not be touched
   std::string format;
@@ -160,6 +161,7 @@ napi_value Hook(CapiState *st, napi_ref ref) {
 // bytes: a Uint8Array over the whole buffer the view reads (as an ops.ts operand).
 struct Acquired {
   napi_value info = nullptr, arraybuffer = nullptr, owner_value = nullptr, keep = nullptr;
+  std::vector<napi_value> rows;  // a rows table's rows, found natively
   mv::Slice slice;
   bool readonly = false;
   std::string format;
@@ -193,9 +195,15 @@ bool ReadAcquired(CapiState *st, napi_value arr, Acquired *a, const char **code,
   if (!ValidateMemory(env, el[1], el[7], offset, &s, &a->arraybuffer, &length64, code, why)) return false;
   size_t length = size_t(length64);
   char *base = s.data - offset;
-  if (mv::has_indirect(s) && TableKindOf(Napi::Env(env), Napi::Value(env, a->arraybuffer)) == TableKind::rows &&
-      IsNullish(env, el[10]))
-    return bad("a rows table without its rows");
+  if (mv::has_indirect(s) && TableKindOf(Napi::Env(env), Napi::Value(env, a->arraybuffer)) == TableKind::rows) {
+    // The pin holds the rows itself (never what JS says to keep): found from the table.
+    std::string rows_why;
+    if (!RowsToPin(Napi::Env(env), Napi::Value(env, a->arraybuffer), &a->rows, &rows_why)) {
+      *code = "ERR_MEMVIEW_UNSUPPORTED";
+      *why = rows_why;
+      return false;
+    }
+  }
   if (!OwnerOfMemory(env, el[7], base, int64_t(length), &a->owner, code, why)) return false;
   if (a->owner != nullptr) a->owner_value = el[7];
   size_t flen = 0;
@@ -257,6 +265,7 @@ void FinishRelease(Pin *pin) {
     if (pin->info != nullptr) napi_delete_reference(env, pin->info);
     if (pin->memory != nullptr) napi_delete_reference(env, pin->memory);
     if (pin->keep != nullptr) napi_delete_reference(env, pin->keep);
+    for (napi_ref r : pin->rows) napi_delete_reference(env, r);
   }
   DropNative(pin);
 }
@@ -365,6 +374,10 @@ extern "C" int mv_capi_get_buffer(napi_env cenv, napi_value value, int flags, mv
   napi_create_reference(menv, a.info, 1, &pin->info);
   if (a.arraybuffer != nullptr) napi_create_reference(menv, a.arraybuffer, 1, &pin->memory);  // large memory: the owner pins it
   if (a.keep != nullptr) napi_create_reference(menv, a.keep, 1, &pin->keep);
+  for (napi_value row : a.rows) {
+    napi_ref r = nullptr;
+    if (napi_create_reference(menv, row, 1, &r) == napi_ok) pin->rows.push_back(r);
+  }
   if (a.owner != nullptr) {
     a.owner->retain();
     pin->owner = a.owner;

@@ -15,8 +15,8 @@ constexpr napi_type_tag kForeignTag = {0x6d656d7669657721ULL, 0x666f726569676e31
 constexpr napi_type_tag kOwnedTag = {0x6d656d7669657721ULL, 0x6f776e6564627566ULL};
 
 struct RowsInfo {
-  // Strong: whatever holds the table (a view, a C ABI pin) holds its rows. Rows never reference
-  // the table, so this makes no cycle; the references go with the table's finalizer.
+  // Weak: the JS view keeps its rows (a strong reference here would be a GC root that a row
+  // pointing back at its view turns into a leak); a C ABI pin takes its own (RowsToPin).
   std::vector<Napi::Reference<Napi::Value>> rows;
   std::vector<char *> addresses;
   int64_t row_bytes = 0;
@@ -58,7 +58,7 @@ Napi::Value MakeRowTable(const Napi::CallbackInfo &info) {
     char *p = static_cast<char *>(data);
     std::memcpy(slots + size_t(i) * sizeof(char *), &p, sizeof p);
     ri->addresses.push_back(p);
-    ri->rows.push_back(Napi::Persistent(row));
+    ri->rows.push_back(Napi::Weak(row));
   }
   napi_type_tag_object(env, table, &kRowsTag);
   // Remember the info under the buffer (an ArrayBuffer is an object napi_wrap accepts).
@@ -118,6 +118,38 @@ bool RowsTableValid(Napi::Env env, Napi::Value buf, int64_t lo, int64_t hi, std:
       *why = "a row of this table moved";
       return false;
     }
+  }
+  return true;
+}
+
+bool RowsToPin(Napi::Env env, Napi::Value buf, std::vector<napi_value> *rows, std::string *why) {
+  void *raw = nullptr;
+  if (napi_unwrap(env, buf, &raw) != napi_ok || raw == nullptr) {
+    *why = "not a rows table";
+    return false;
+  }
+  auto *ri = static_cast<RowsInfo *>(raw);
+  rows->clear();
+  for (auto &ref : ri->rows) {
+    Napi::Value row = ref.Value();
+    if (row.IsEmpty()) {
+      *why = "a row of this table was collected";
+      return false;
+    }
+    napi_typedarray_type t;
+    size_t len, off;
+    void *data;
+    napi_value ab;
+    if (napi_get_typedarray_info(env, row, &t, &len, &data, &ab, &off) != napi_ok) {
+      *why = "a row of this table is not a TypedArray";
+      return false;
+    }
+    // Rows over native memory are kept by their owners, which a pin of the table cannot hold.
+    if (IsOwnerBuffer(env, Napi::Value(env, ab))) {
+      *why = "rows over memview's native memory cannot be pinned through a rows table; copy() the view first";
+      return false;
+    }
+    rows->push_back(row);
   }
   return true;
 }

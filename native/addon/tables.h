@@ -7,6 +7,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace mvaddon {
 
@@ -28,6 +30,10 @@ TableKind TableKindOf(Napi::Env env, Napi::Value buf);
 // For a rows table: checks every row is still attached and long enough for bytes [lo, hi]
 // relative to each row's start, and that the table still holds the row addresses.
 bool RowsTableValid(Napi::Env env, Napi::Value buf, int64_t lo, int64_t hi, std::string *why);
+
+// The rows of a rows table, for a C ABI pin to hold (strongly, while it lives). Refuses rows that
+// were collected or that are memview's native memory (kept by owners the pin cannot hold).
+bool RowsToPin(Napi::Env env, Napi::Value buf, std::vector<napi_value> *rows, std::string *why);
 
 void InitTables(Napi::Env env, Napi::Object exports);
 
