@@ -30,7 +30,7 @@ import {
 } from '../lib/index'
 import { dtypeOf } from '../lib/format'
 import { native } from '../lib/native'
-import { type Granted, codeOf, collectUntil, settle } from './helpers'
+import { type Granted, bytesOf, codeOf, collectUntil, freshStrides, settle } from './helpers'
 
 const ROOT = join(__dirname, '..')
 const CONSUMER_DIR = join(__dirname, 'consumer')
@@ -353,21 +353,6 @@ interface Source {
 describe('requests are negotiated exactly as JS getBuffer and CPython', () => {
   const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'buffers.json'), 'utf8')) as { requestFlags: number[]; requests: Source[] }
 
-  const bytesOf = (hex: string): ArrayBuffer => {
-    const u8 = new Uint8Array(hex.length / 2)
-    for (let i = 0; i < u8.length; i++) u8[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
-    return u8.buffer
-  }
-  const freshStrides = (shape: number[], itemsize: number, fortran: boolean): number[] => {
-    const out = new Array<number>(shape.length)
-    let s = itemsize
-    for (let k = 0; k < shape.length; k++) {
-      const d = fortran ? k : shape.length - 1 - k
-      out[d] = s
-      s *= shape[d]
-    }
-    return out
-  }
   // CPython leaves shape/strides NULL for 0-d even when asked; memview gives [] (as JS getBuffer).
   const axes = (a: number[] | null, ndim: number, asked: boolean): number[] | null => (a === null && ndim === 0 && asked ? [] : a)
 
@@ -782,18 +767,19 @@ describe('worker threads', () => {
   })
 })
 
+/** Runs code in a child process with memview as `m` and the consumer loaded: "status|signal|stdout|stderr". */
+function child(code: string, env: Record<string, string> = {}): string {
+  const r = spawnSync(process.execPath, ['--expose-gc', '-e', `
+    const m = require(${JSON.stringify(join(ROOT, 'dist'))})
+    const consumer = require(${JSON.stringify(CONSUMER_NODE)})
+    consumer.init(m)
+    ${code}`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 })
+  return `${r.status}|${r.signal}|${r.stdout.trim()}|${r.stderr.trim()}`
+}
+
 // JS that tampers with memview's objects while C holds or hands over memory: each case ran into
 // freed memory once (found in review); each must now survive with the memory intact.
 describe('JS interfering with the C ABI (child processes)', () => {
-  const child = (code: string, env: Record<string, string> = {}): string => {
-    const r = spawnSync(process.execPath, ['--expose-gc', '-e', `
-      const m = require(${JSON.stringify(join(ROOT, 'dist'))})
-      const consumer = require(${JSON.stringify(CONSUMER_NODE)})
-      consumer.init(m)
-      ${code}`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 })
-    return `${r.status}|${r.signal}|${r.stdout.trim()}|${r.stderr.trim()}`
-  }
-
   it('an inherited zeroCopy cannot make a pin forget its owner; free() leaves the pinned memory', () => {
     expect(child(`
       const a = m.array({ shape: [1024], format: 'q' })
@@ -842,15 +828,6 @@ describe('JS interfering with the C ABI (child processes)', () => {
 })
 
 describe('JS interfering with the C ABI, round 3 (child processes)', () => {
-  const child = (code: string, env: Record<string, string> = {}): string => {
-    const r = spawnSync(process.execPath, ['--expose-gc', '-e', `
-      const m = require(${JSON.stringify(join(ROOT, 'dist'))})
-      const consumer = require(${JSON.stringify(CONSUMER_NODE)})
-      consumer.init(m)
-      ${code}`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 })
-    return `${r.status}|${r.signal}|${r.stdout.trim()}|${r.stderr.trim()}`
-  }
-
   it("new_view's failure path after the new handle's buffer was collected", () => {
     expect(child(`
       const a = m.array({ shape: [1], format: 'd' })

@@ -44,3 +44,23 @@ export interface Granted {
   readonly: boolean
   nbytes: number
 }
+
+/** The bytes of a hex string (the buffers.json fixture stores memory this way). */
+export function bytesOf(hex: string): ArrayBuffer {
+  const u8 = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < u8.length; i++) u8[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return u8.buffer
+}
+
+/** Contiguous strides for a shape, written out independently of lib/ (a test oracle). */
+export function freshStrides(shape: number[], itemsize: number, fortran: boolean): number[] {
+  const out = new Array<number>(shape.length)
+  let s = itemsize
+  for (let k = 0; k < shape.length; k++) {
+    const d = fortran ? k : shape.length - 1 - k
+    out[d] = s
+    s *= shape[d]
+  }
+  return out
+}
+

@@ -22,7 +22,7 @@ import {
 import { dtypeOf } from '../lib/format'
 import { Memory, memoryOfBuffer } from '../lib/memory'
 import { native } from '../lib/native'
-import { type Granted, codeOf, collectUntil } from './helpers'
+import { type Granted, bytesOf, codeOf, collectUntil, freshStrides } from './helpers'
 
 // ---- the fixture -----------------------------------------------------------------------------------
 
@@ -47,24 +47,6 @@ const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'buffers.jso
   flags: Record<string, number>
   requestFlags: number[]
   requests: Source[]
-}
-
-function bytesOf(hex: string): ArrayBuffer {
-  const ab = new ArrayBuffer(hex.length / 2)
-  const u8 = new Uint8Array(ab)
-  for (let i = 0; i < u8.length; i++) u8[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
-  return ab
-}
-
-function freshStrides(shape: number[], itemsize: number, fortran: boolean): number[] {
-  const out = new Array<number>(shape.length)
-  let s = itemsize
-  for (let k = 0; k < shape.length; k++) {
-    const d = fortran ? k : shape.length - 1 - k
-    out[d] = s
-    s *= shape[d]
-  }
-  return out
 }
 
 /**

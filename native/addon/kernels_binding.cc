@@ -49,21 +49,13 @@ bool ReadOperand(Napi::Env env, napi_value bytes, napi_value owner_value, int64_
     return false;
   }
   if (owner != nullptr) op->owner = mv::OwnerRef(owner);
-  if (pin && arraybuffer == nullptr) {
-    OwnerHandle *h = OwnerHandle::FromValue(Napi::Value(env, owner_value));
-    if (h == nullptr || h->js_memory()) {
-      ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED",
-                 "async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer",
-                 ErrKind::type);
-      return false;
-    }
-  }
-  if (pin && arraybuffer != nullptr) {
+  if (pin) {
     // A job on the thread pool needs memory JS cannot detach under it: native memory (external
     // buffers are untransferable and free() leaves the job's reference) or a SharedArrayBuffer.
-    bool plain = false;
     OwnerHandle *h = owner == nullptr ? nullptr : OwnerHandle::FromValue(Napi::Value(env, owner_value));
-    if (napi_is_arraybuffer(env, arraybuffer, &plain) != napi_ok || (plain && (h == nullptr || h->js_memory()))) {
+    bool plain = arraybuffer == nullptr;  // (the owner's block: only as good as its owner)
+    if (arraybuffer != nullptr && napi_is_arraybuffer(env, arraybuffer, &plain) != napi_ok) plain = true;
+    if (plain && (h == nullptr || h->js_memory())) {
       ThrowCoded(env, "ERR_MEMVIEW_UNSUPPORTED",
                  "async kernels need memory that cannot be detached while they run: memview memory (array(), copy()) or a SharedArrayBuffer",
                  ErrKind::type);

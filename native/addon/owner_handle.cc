@@ -201,7 +201,7 @@ Napi::Value OwnerHandle::MakeBuffer(Napi::Env env, char *data, int64_t length) {
   // Forget buffers already collected and finalized, so the list stays small.
   std::vector<Tracked> live;
   for (auto &t : buffers_)
-    if (!t.buffer.Value().IsEmpty() || (t.link && t.link->owner)) live.push_back(std::move(t));
+    if (!Collected(env, t.buffer) || (t.link && t.link->owner)) live.push_back(std::move(t));
   buffers_ = std::move(live);
   buffers_.push_back({Napi::Weak(buf), link});
   return buf;
